@@ -1,0 +1,15 @@
+//! Decides, in one place, whether lock tracking is compiled in.
+//!
+//! Tracking is on when debug assertions are on, or when the `force` feature
+//! asks for it in any profile. Everything else in the crate reads the
+//! resulting `lockorder_tracking` cfg.
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(lockorder_tracking)");
+    println!("cargo::rerun-if-changed=build.rs");
+    let debug_assertions = std::env::var_os("CARGO_CFG_DEBUG_ASSERTIONS").is_some();
+    let forced = std::env::var_os("CARGO_FEATURE_FORCE").is_some();
+    if debug_assertions || forced {
+        println!("cargo::rustc-cfg=lockorder_tracking");
+    }
+}

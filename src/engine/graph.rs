@@ -1,0 +1,172 @@
+//! The global lock-order graph.
+//!
+//! Invariants: the graph is acyclic; `nodes` maps every live id in the graph
+//! to its node and `edges` every `(from, to)` pair to its edge (petgraph's
+//! `add_edge` does not deduplicate). Searches are iterative breadth-first
+//! searches, so a chain of any length cannot overflow a stack, and the
+//! first path found is a shortest one.
+//!
+//! petgraph's `Acyclic` wrapper is not used: its cycle check walks the graph
+//! with a recursive depth-first search, which overflows the stack on long
+//! chains. A breadth-first search from the new edge's target answers the
+//! same question and also yields the shortest cycle for the report.
+
+use std::collections::{HashMap, VecDeque};
+use std::panic::Location;
+use std::sync::Arc;
+
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use petgraph::visit::{EdgeRef, NodeIndexable};
+use petgraph::Direction;
+
+use super::id::LockId;
+use crate::report::LockInfo;
+
+/// What is known of one edge: where both locks were acquired, by which
+/// thread, and the stack of the second acquisition.
+#[derive(Clone, Debug)]
+pub(super) struct EdgeRecord {
+    pub(super) from_site: &'static Location<'static>,
+    pub(super) to_site: &'static Location<'static>,
+    pub(super) thread: Arc<str>,
+    pub(super) trace: Arc<backtrace::Backtrace>,
+}
+
+/// One edge of a path found in the graph.
+#[derive(Debug)]
+pub(super) struct PathEdge {
+    pub(super) from: (LockId, LockInfo),
+    pub(super) to: (LockId, LockInfo),
+    pub(super) record: EdgeRecord,
+}
+
+#[derive(Debug)]
+struct Node {
+    id: LockId,
+    lock: LockInfo,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct LockGraph {
+    graph: StableDiGraph<Node, EdgeRecord>,
+    nodes: HashMap<LockId, NodeIndex>,
+    edges: HashMap<(LockId, LockId), EdgeIndex>,
+    search: Search,
+}
+
+/// Scratch space of the breadth-first search, reused between searches.
+#[derive(Debug, Default)]
+struct Search {
+    epoch: u32,
+    seen: Vec<u32>,
+    reached_by: Vec<EdgeIndex>,
+    queue: VecDeque<NodeIndex>,
+}
+
+impl LockGraph {
+    pub(super) fn add_node(&mut self, id: LockId, lock: LockInfo) -> NodeIndex {
+        *self.nodes.entry(id).or_insert_with(|| self.graph.add_node(Node { id, lock }))
+    }
+
+    /// Adds `from -> to` unless it is there already. When the edge would
+    /// close a cycle, it is not added and the path `to -> .. -> from`
+    /// already in the graph is returned.
+    pub(super) fn add_edge(
+        &mut self,
+        from: (LockId, LockInfo),
+        to: (LockId, LockInfo),
+        record: EdgeRecord,
+    ) -> Result<(), Vec<PathEdge>> {
+        if self.edges.contains_key(&(from.0, to.0)) {
+            return Ok(());
+        }
+        let a = self.add_node(from.0, from.1);
+        let b = self.add_node(to.0, to.1);
+        if let Some(path) = self.shortest_path(b, a) {
+            return Err(path);
+        }
+        let edge = self.graph.add_edge(a, b, record);
+        self.edges.insert((from.0, to.0), edge);
+        Ok(())
+    }
+
+    /// Removes a dropped lock's node and every edge touching it.
+    pub(super) fn remove(&mut self, id: LockId) {
+        let Some(node) = self.nodes.remove(&id) else { return };
+        for direction in [Direction::Outgoing, Direction::Incoming] {
+            for edge in self.graph.edges_directed(node, direction) {
+                let key = (self.graph[edge.source()].id, self.graph[edge.target()].id);
+                self.edges.remove(&key);
+            }
+        }
+        self.graph.remove_node(node);
+    }
+
+    pub(super) fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub(super) fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    fn shortest_path(&mut self, start: NodeIndex, goal: NodeIndex) -> Option<Vec<PathEdge>> {
+        let s = &mut self.search;
+        let bound = self.graph.node_bound();
+        if s.seen.len() < bound {
+            s.seen.resize(bound, 0);
+            s.reached_by.resize(bound, EdgeIndex::end());
+        }
+        s.epoch = s.epoch.wrapping_add(1);
+        if s.epoch == 0 {
+            s.seen.fill(0);
+            s.epoch = 1;
+        }
+        s.queue.clear();
+        s.queue.push_back(start);
+        s.seen[start.index()] = s.epoch;
+        let mut found = start == goal;
+        while let Some(node) = s.queue.pop_front() {
+            if found {
+                break;
+            }
+            for edge in self.graph.edges_directed(node, Direction::Outgoing) {
+                let next = edge.target();
+                if s.seen[next.index()] == s.epoch {
+                    continue;
+                }
+                s.seen[next.index()] = s.epoch;
+                s.reached_by[next.index()] = edge.id();
+                if next == goal {
+                    found = true;
+                    break;
+                }
+                s.queue.push_back(next);
+            }
+        }
+        if !found {
+            return None;
+        }
+        let mut path = Vec::new();
+        let mut node = goal;
+        while node != start {
+            let edge = s.reached_by[node.index()];
+            let (source, target) = self.graph.edge_endpoints(edge)?;
+            let (from, to) = (&self.graph[source], &self.graph[target]);
+            path.push(PathEdge {
+                from: (from.id, from.lock),
+                to: (to.id, to.lock),
+                record: self.graph[edge].clone(),
+            });
+            node = source;
+        }
+        path.reverse();
+        Some(path)
+    }
+}
+
+impl LockGraph {
+    pub(super) fn lock_info(&self, id: LockId) -> Option<LockInfo> {
+        self.nodes.get(&id).map(|&n| self.graph[n].lock)
+    }
+}

@@ -1,0 +1,91 @@
+//! Lock ids and the per-lock state word.
+//!
+//! Invariants: an id is allocated on a lock's first acquisition, from a
+//! global counter handed out to threads in blocks, and is never reused. The
+//! state word packs the id with two flags that tell a dropped lock whether
+//! it left anything in the global registry.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A lock's id; `0` is never allocated.
+pub(crate) type LockId = u64;
+
+const ID_BITS: u32 = 62;
+const ID_MASK: u64 = (1 << ID_BITS) - 1;
+/// The registry holds pending in-edges of this lock.
+pub(super) const HAS_PENDING: u64 = 1 << 62;
+/// The lock has a node in the lock-order graph.
+pub(super) const IN_GRAPH: u64 = 1 << 63;
+
+/// The tracking word every tracked lock carries.
+#[derive(Debug)]
+pub(crate) struct LockState(AtomicU64);
+
+impl LockState {
+    pub(crate) const fn new() -> Self {
+        LockState(AtomicU64::new(0))
+    }
+
+    /// The lock's id, allocated from `ids` on first use.
+    #[inline]
+    pub(super) fn id(&self, ids: &IdBlock) -> LockId {
+        let id = self.0.load(Ordering::Relaxed) & ID_MASK;
+        if id != 0 {
+            return id;
+        }
+        self.allocate(ids)
+    }
+
+    #[cold]
+    fn allocate(&self, ids: &IdBlock) -> LockId {
+        let fresh = ids.next();
+        match self.0.compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => fresh,
+            // Another thread allocated first; its id wins, ours is skipped.
+            Err(current) => current & ID_MASK,
+        }
+    }
+
+    /// The id, if one was ever allocated, and the flags.
+    pub(super) fn load(&self) -> (LockId, u64) {
+        let word = self.0.load(Ordering::Relaxed);
+        (word & ID_MASK, word & !ID_MASK)
+    }
+
+    pub(super) fn set_flag(&self, flag: u64) {
+        if self.0.load(Ordering::Relaxed) & flag == 0 {
+            self.0.fetch_or(flag, Ordering::Relaxed);
+        }
+    }
+}
+
+/// How many ids a thread takes from the global counter at once.
+const BLOCK: u64 = 1024;
+static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+
+/// A thread's current range of ids, so that allocation rarely touches the
+/// shared counter.
+#[derive(Debug)]
+pub(super) struct IdBlock {
+    next: Cell<u64>,
+    end: Cell<u64>,
+}
+
+impl IdBlock {
+    pub(super) const fn new() -> Self {
+        IdBlock { next: Cell::new(0), end: Cell::new(0) }
+    }
+
+    fn next(&self) -> LockId {
+        if self.next.get() == self.end.get() {
+            let start = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
+            assert!(start + BLOCK < ID_MASK, "lockorder: lock ids exhausted");
+            self.next.set(start);
+            self.end.set(start + BLOCK);
+        }
+        let id = self.next.get();
+        self.next.set(id + 1);
+        id
+    }
+}

@@ -1,0 +1,90 @@
+//! Drop-in locks that find deadlocks before they happen.
+//!
+//! Every acquisition of a lockorder lock is recorded in one global
+//! lock-order graph. When an acquisition would close a cycle (a lock-order
+//! inversion such as the classic `A -> B` on one thread and `B -> A` on
+//! another) or re-acquire a lock the thread already holds, lockorder stops
+//! *before* the thread blocks and reports the whole cycle, with where each
+//! lock was acquired and the backtraces of the acquisitions. The threads do
+//! not need to actually deadlock: one run in which each order happens once
+//! is enough.
+//!
+//! ```
+//! # if cfg!(debug_assertions) {
+//! use lockorder::sync::Mutex;
+//!
+//! let accounts = Mutex::new_named("accounts", 0);
+//! let audit = Mutex::new_named("audit", 0);
+//!
+//! // One code path locks accounts, then audit.
+//! {
+//!     let _accounts = accounts.lock().unwrap();
+//!     let _audit = audit.lock().unwrap();
+//! }
+//!
+//! // Another locks them the other way around: reported before blocking.
+//! let report = std::panic::catch_unwind(|| {
+//!     let _audit = audit.lock().unwrap();
+//!     let _accounts = accounts.lock().unwrap();
+//! })
+//! .unwrap_err();
+//! let report = report.downcast_ref::<String>().unwrap();
+//! assert!(report.contains("accounts -> audit -> accounts"));
+//! # }
+//! ```
+//!
+//! Swapping `use std::sync::{Mutex, RwLock, Condvar, ..}` for
+//! `use lockorder::sync::{Mutex, RwLock, Condvar, ..}` is the whole change:
+//! the signatures, poisoning and `Debug` output are std's.
+//!
+//! # Cargo features
+//!
+//! - `force`: keep tracking on in builds without debug assertions (release
+//!   or bench profiles). Without it, a release build compiles tracking out
+//!   and every type has the size and speed of its std counterpart.
+//!
+//! # Configuration
+//!
+//! - [`set_policy`] or the environment variable `LOCKORDER=panic|warn|ignore`
+//!   choose what a violation does: panic at the acquisition (the default),
+//!   print each distinct cycle once and go on, or only call the handler.
+//! - [`set_handler`] sees every violation, as a structured [`Violation`],
+//!   before the policy acts.
+//! - `Mutex::new_named("queue", ..)` (and the same on every lock type)
+//!   names a lock in reports; unnamed locks are shown by their creation
+//!   site `file:line:col`.
+//!
+//! # How it works
+//!
+//! Each lock gets an id on its first acquisition. Each thread keeps the
+//! list of locks it holds; acquiring `L` while holding `H1..Hn` records the
+//! edges `Hi -> L`. An edge this thread has recorded before is found in a
+//! per-thread cache, so a program's steady state takes no global lock,
+//! allocates nothing and captures no backtrace. A new edge is checked with
+//! a breadth-first search of the global graph; one that would close a cycle
+//! is a [`Violation`]. Backtraces are captured, unresolved, only for new
+//! edges, and resolved only when a report is printed. A lock that has only
+//! ever been acquired innermost cannot be on a cycle, so its edges stay out
+//! of the graph until it is first held while taking another lock; locks
+//! created and dropped by the million cost the graph nothing. A dropped
+//! lock leaves the graph, and ids are never reused.
+//!
+//! What counts as an acquisition: `lock`, `read`, `write` and every
+//! `Once`/`OnceLock`/`LazyLock` access that may wait. A successful
+//! `try_lock` makes the lock held but adds no edge into it; a failed one
+//! records nothing. `Condvar::wait` releases the mutex from the held set
+//! during the wait and checks its re-acquisition.
+
+#![cfg_attr(not(lockorder_tracking), allow(dead_code))]
+
+mod engine;
+mod report;
+mod stats;
+pub mod sync;
+mod tracked;
+
+pub use crate::report::{
+    clear_handler, policy, set_handler, set_policy, Backtrace, Edge, HeldLock, LockInfo, ParsePolicyError, Policy,
+    Violation, ViolationKind,
+};
+pub use crate::stats::{enabled, stats, Stats};

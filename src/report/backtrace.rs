@@ -1,0 +1,131 @@
+//! Resolved, trimmed backtraces for reports.
+//!
+//! Stacks are captured unresolved by the engine (cheap) and resolved here,
+//! only when a report is built. Frames of lockorder itself, of the backtrace
+//! machinery and of the Rust runtime are trimmed so that a report shows the
+//! user's code.
+
+use std::fmt;
+
+/// A resolved backtrace of one acquisition, trimmed to the user's frames.
+///
+/// # Examples
+///
+/// ```
+/// # if cfg!(debug_assertions) {
+/// use lockorder::sync::Mutex;
+///
+/// let violation = std::sync::Arc::new(std::sync::Mutex::new(None));
+/// let seen = violation.clone();
+/// // Run a re-acquisition under a handler that keeps the report, and
+/// // catch the panic the default policy raises.
+/// lockorder::set_handler(move |v| *seen.lock().unwrap() = Some(v.clone()));
+/// let lock = Mutex::new(());
+/// let _guard = lock.lock().unwrap();
+/// let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lock.lock()));
+/// lockorder::clear_handler();
+/// let v = violation.lock().unwrap().take().unwrap();
+/// assert!(v.edges()[0].backtrace().functions().count() > 0);
+/// # }
+/// ```
+#[derive(Clone, Default)]
+pub struct Backtrace {
+    frames: Vec<Frame>,
+}
+
+#[derive(Clone)]
+struct Frame {
+    function: String,
+    file: Option<String>,
+    line: Option<u32>,
+}
+
+/// Symbol prefixes that belong to this crate, its backtrace machinery or the
+/// runtime rather than to the program being debugged.
+const HIDDEN_PREFIXES: &[&str] = &[
+    "lockorder::",
+    "<lockorder::",
+    "backtrace::",
+    "<backtrace::",
+    "std::",
+    "<std::",
+    "core::",
+    "<core::",
+    "alloc::",
+    "<alloc::",
+    "test::",
+    "<test::",
+    "__rust",
+    "_start",
+    "__libc",
+    "start_thread",
+    "clone",
+    "rust_begin_unwind",
+];
+
+/// Frames below this one are the runtime's thread or test start-up.
+const STACK_BOTTOM: &str = "__rust_begin_short_backtrace";
+
+impl Backtrace {
+    pub(crate) fn resolve(captured: &backtrace::Backtrace) -> Backtrace {
+        let here = std::env::current_dir().ok();
+        let mut captured = captured.clone();
+        captured.resolve();
+        let mut frames = Vec::new();
+        'outer: for frame in captured.frames() {
+            for symbol in frame.symbols() {
+                let Some(name) = symbol.name() else { continue };
+                let function = format!("{name:#}");
+                if function.contains(STACK_BOTTOM) {
+                    break 'outer;
+                }
+                if HIDDEN_PREFIXES.iter().any(|p| function.starts_with(p)) {
+                    continue;
+                }
+                frames.push(Frame {
+                    function,
+                    file: symbol.filename().map(|f| {
+                        let relative = here.as_deref().and_then(|here| f.strip_prefix(here).ok());
+                        relative.unwrap_or(f).display().to_string()
+                    }),
+                    line: symbol.lineno(),
+                });
+            }
+        }
+        Backtrace { frames }
+    }
+
+    /// The function names of the frames, innermost first.
+    pub fn functions(&self) -> impl Iterator<Item = &str> + '_ {
+        self.frames.iter().map(|f| f.function.as_str())
+    }
+
+    /// Whether trimming left no frame (for example when debug symbols are
+    /// missing).
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+impl fmt::Display for Backtrace {
+    /// One numbered line per frame, with its file and line when known.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.frames.is_empty() {
+            return writeln!(f, "        (no frames outside lockorder and the runtime)");
+        }
+        for (i, frame) in self.frames.iter().enumerate() {
+            write!(f, "      {i:>3}: {}", frame.function)?;
+            if let (Some(file), Some(line)) = (&frame.file, frame.line) {
+                write!(f, "\n             at {file}:{line}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Backtrace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.functions()).finish()
+    }
+}

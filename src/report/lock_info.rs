@@ -1,0 +1,60 @@
+//! The identity of a lock as shown in reports.
+
+use std::fmt;
+use std::panic::Location;
+
+/// How a lock is named in a report: the name it was given, or the place it
+/// was created.
+///
+/// # Examples
+///
+/// ```
+/// use lockorder::sync::Mutex;
+///
+/// let queue = Mutex::new_named("queue", Vec::<u32>::new());
+/// assert_eq!(queue.lock_info().name(), Some("queue"));
+/// assert_eq!(queue.lock_info().to_string(), "queue");
+///
+/// let unnamed = Mutex::new(0);
+/// assert!(unnamed.lock_info().to_string().contains(file!()));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LockInfo {
+    name: Option<&'static str>,
+    created_at: &'static Location<'static>,
+}
+
+impl LockInfo {
+    pub(crate) const fn new(name: Option<&'static str>, created_at: &'static Location<'static>) -> Self {
+        LockInfo { name, created_at }
+    }
+
+    /// The name given at construction (`new_named`), if any.
+    pub fn name(&self) -> Option<&'static str> {
+        self.name
+    }
+
+    /// Where the lock was created (`file:line:col` of the `new` call).
+    pub fn created_at(&self) -> &'static Location<'static> {
+        self.created_at
+    }
+}
+
+impl fmt::Display for LockInfo {
+    /// The name, or the creation site when the lock has no name.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{}", self.created_at),
+        }
+    }
+}
+
+impl fmt::Debug for LockInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockInfo")
+            .field("name", &self.name)
+            .field("created_at", &format_args!("{}", self.created_at))
+            .finish()
+    }
+}

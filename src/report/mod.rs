@@ -1,0 +1,14 @@
+//! Reports: the [`Violation`] value, its rendering, and the policy that
+//! decides what a violation does.
+
+mod backtrace;
+mod lock_info;
+mod policy;
+mod violation;
+
+pub use self::backtrace::Backtrace;
+pub use self::lock_info::LockInfo;
+#[cfg(lockorder_tracking)]
+pub(crate) use self::policy::raise;
+pub use self::policy::{clear_handler, policy, set_handler, set_policy, ParsePolicyError, Policy};
+pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};

@@ -1,0 +1,170 @@
+//! What happens when a violation is found: the handler, then the policy.
+//!
+//! Invariant: nothing here runs under one of the engine's internal locks;
+//! the engine builds the [`Violation`] first, releases everything, and only
+//! then calls [`raise`].
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use once_cell::sync::Lazy;
+
+use super::Violation;
+
+/// What to do when an acquisition would close a cycle.
+///
+/// Set it with [`set_policy`] or, without recompiling, with the environment
+/// variable `LOCKORDER=panic|warn|ignore`, read once at first use.
+///
+/// # Examples
+///
+/// ```
+/// use lockorder::Policy;
+///
+/// assert_eq!("warn".parse::<Policy>(), Ok(Policy::Warn));
+/// assert_eq!(Policy::default(), Policy::Panic);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// Panic with the report, at the acquisition call, before blocking.
+    #[default]
+    Panic,
+    /// Print each distinct cycle once to stderr and go on.
+    Warn,
+    /// Do nothing beyond calling the handler, if one is set.
+    Ignore,
+}
+
+/// The error of parsing a [`Policy`] from a string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsePolicyError {
+    given: String,
+}
+
+impl fmt::Display for ParsePolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown lockorder policy `{}` (accepted: panic, warn, ignore)",
+            self.given
+        )
+    }
+}
+
+impl std::error::Error for ParsePolicyError {}
+
+impl FromStr for Policy {
+    type Err = ParsePolicyError;
+
+    fn from_str(s: &str) -> Result<Policy, ParsePolicyError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "panic" => Ok(Policy::Panic),
+            "warn" => Ok(Policy::Warn),
+            "ignore" => Ok(Policy::Ignore),
+            _ => Err(ParsePolicyError { given: s.to_owned() }),
+        }
+    }
+}
+
+const UNSET: u8 = u8::MAX;
+static POLICY: AtomicU8 = AtomicU8::new(UNSET);
+
+static FROM_ENV: Lazy<Policy> = Lazy::new(|| match std::env::var("LOCKORDER") {
+    Err(_) => Policy::default(),
+    Ok(value) => value.parse().unwrap_or_else(|e: ParsePolicyError| {
+        eprintln!("lockorder: {e}; LOCKORDER ignored, using `panic`");
+        Policy::default()
+    }),
+});
+
+/// Sets the policy for every thread, overriding `LOCKORDER`.
+///
+/// # Examples
+///
+/// ```
+/// lockorder::set_policy(lockorder::Policy::Warn);
+/// assert_eq!(lockorder::policy(), lockorder::Policy::Warn);
+/// # lockorder::set_policy(lockorder::Policy::Panic);
+/// ```
+pub fn set_policy(policy: Policy) {
+    POLICY.store(policy as u8, Ordering::Relaxed);
+}
+
+/// The policy in force: the last [`set_policy`], else `LOCKORDER`, else
+/// [`Policy::Panic`].
+///
+/// # Examples
+///
+/// ```
+/// let _current: lockorder::Policy = lockorder::policy();
+/// ```
+pub fn policy() -> Policy {
+    match POLICY.load(Ordering::Relaxed) {
+        0 => Policy::Panic,
+        1 => Policy::Warn,
+        2 => Policy::Ignore,
+        _ => *FROM_ENV,
+    }
+}
+
+type Handler = Arc<dyn Fn(&Violation) + Send + Sync>;
+static HANDLER: RwLock<Option<Handler>> = RwLock::new(None);
+
+/// Calls `handler` with every violation, before the policy acts.
+///
+/// The handler runs on the thread that found the violation, under no lock of
+/// lockorder's; locks it takes are not tracked. A panic in the handler
+/// propagates to the acquisition that raised the violation.
+///
+/// # Examples
+///
+/// ```
+/// lockorder::set_handler(|violation| eprintln!("{}", violation.kind() as u8));
+/// lockorder::clear_handler();
+/// ```
+pub fn set_handler<F>(handler: F)
+where
+    F: Fn(&Violation) + Send + Sync + 'static,
+{
+    *HANDLER.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(handler));
+}
+
+/// Removes the handler set by [`set_handler`].
+///
+/// # Examples
+///
+/// ```
+/// lockorder::clear_handler();
+/// ```
+pub fn clear_handler() {
+    *HANDLER.write().unwrap_or_else(PoisonError::into_inner) = None;
+}
+
+static WARNED: Lazy<Mutex<HashSet<Vec<u64>>>> = Lazy::new(Default::default);
+
+/// Hands `violation` to the handler, then acts on the policy. Under `Panic`
+/// the panic's location is the caller's acquisition.
+#[track_caller]
+pub(crate) fn raise(violation: Violation) {
+    let handler = HANDLER.read().unwrap_or_else(PoisonError::into_inner).clone();
+    if let Some(handler) = handler {
+        handler(&violation);
+    }
+    match policy() {
+        Policy::Panic if std::thread::panicking() => eprintln!("{violation}"),
+        Policy::Panic => panic!("{violation}"),
+        Policy::Warn => {
+            let first = WARNED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(violation.key().to_vec());
+            if first {
+                eprintln!("{violation}");
+            }
+        }
+        Policy::Ignore => {}
+    }
+}

@@ -1,0 +1,219 @@
+//! A [`std::sync::Condvar`] that works with tracked mutex guards.
+
+use std::fmt;
+use std::sync::{LockResult, PoisonError, WaitTimeoutResult};
+use std::time::Duration;
+
+use super::MutexGuard;
+
+/// A condition variable for [`Mutex`](super::Mutex): a drop-in for
+/// [`std::sync::Condvar`].
+///
+/// While a thread waits, its mutex leaves the thread's held set; waking up
+/// re-acquires it, which is checked like any acquisition: waiting while
+/// holding a lock taken after the mutex is reported if that lock is ever
+/// taken before the mutex.
+///
+/// # Examples
+///
+/// ```
+/// use lockorder::sync::{Condvar, Mutex};
+/// use std::sync::Arc;
+///
+/// let pair = Arc::new((Mutex::new(false), Condvar::new()));
+/// let pair2 = Arc::clone(&pair);
+/// std::thread::spawn(move || {
+///     let (ready, cvar) = &*pair2;
+///     *ready.lock().unwrap() = true;
+///     cvar.notify_one();
+/// });
+/// let (ready, cvar) = &*pair;
+/// let guard = cvar.wait_while(ready.lock().unwrap(), |ready| !*ready).unwrap();
+/// assert!(*guard);
+/// ```
+#[derive(Default)]
+pub struct Condvar {
+    inner: std::sync::Condvar,
+}
+
+/// Takes the mutex out of the held set, checks its re-acquisition, runs
+/// `wait` on the std guard and rebuilds our guard around what comes back.
+#[track_caller]
+fn park<'a, T: ?Sized, R>(
+    guard: MutexGuard<'a, T>,
+    wait: impl FnOnce(std::sync::MutexGuard<'a, T>) -> LockResult<(std::sync::MutexGuard<'a, T>, R)>,
+) -> LockResult<(MutexGuard<'a, T>, R)> {
+    let MutexGuard { inner, mut token } = guard;
+    token.relock();
+    match wait(inner) {
+        Ok((inner, result)) => Ok((MutexGuard { inner, token }, result)),
+        Err(poisoned) => {
+            let (inner, result) = poisoned.into_inner();
+            Err(PoisonError::new((MutexGuard { inner, token }, result)))
+        }
+    }
+}
+
+fn without_result<G>(result: LockResult<(G, ())>) -> LockResult<G> {
+    match result {
+        Ok((guard, ())) => Ok(guard),
+        Err(poisoned) => Err(PoisonError::new(poisoned.into_inner().0)),
+    }
+}
+
+fn with_unit<G>(result: LockResult<G>) -> LockResult<(G, ())> {
+    match result {
+        Ok(guard) => Ok((guard, ())),
+        Err(poisoned) => Err(PoisonError::new((poisoned.into_inner(), ()))),
+    }
+}
+
+impl Condvar {
+    /// Creates a condition variable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static READY: lockorder::sync::Condvar = lockorder::sync::Condvar::new();
+    /// READY.notify_all();
+    /// ```
+    #[inline]
+    pub const fn new() -> Condvar {
+        Condvar { inner: std::sync::Condvar::new() }
+    }
+
+    /// Blocks until notified, releasing the mutex meanwhile.
+    ///
+    /// # Errors
+    ///
+    /// As std: the guard comes back inside a `PoisonError` if the mutex was
+    /// poisoned.
+    ///
+    /// # Panics
+    ///
+    /// Under the default policy, if re-acquiring the mutex would close a
+    /// cycle with the locks still held.
+    ///
+    /// # Examples
+    ///
+    /// See [`Condvar`].
+    #[track_caller]
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        without_result(park(guard, |g| with_unit(self.inner.wait(g))))
+    }
+
+    /// Blocks while `condition` returns `true`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Condvar::wait`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Condvar::wait`].
+    ///
+    /// # Examples
+    ///
+    /// See [`Condvar`].
+    #[track_caller]
+    pub fn wait_while<'a, T, F>(&self, guard: MutexGuard<'a, T>, condition: F) -> LockResult<MutexGuard<'a, T>>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        without_result(park(guard, |g| with_unit(self.inner.wait_while(g, condition))))
+    }
+
+    /// Blocks until notified or until `dur` has passed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Condvar::wait`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Condvar::wait`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::sync::{Condvar, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let (m, c) = (Mutex::new(()), Condvar::new());
+    /// let (_guard, result) = c.wait_timeout(m.lock().unwrap(), Duration::from_millis(1)).unwrap();
+    /// assert!(result.timed_out());
+    /// ```
+    #[track_caller]
+    pub fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        dur: Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        park(guard, |g| self.inner.wait_timeout(g, dur))
+    }
+
+    /// Blocks while `condition` returns `true`, for at most `dur`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Condvar::wait`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Condvar::wait`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::sync::{Condvar, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let (m, c) = (Mutex::new(0), Condvar::new());
+    /// let guard = m.lock().unwrap();
+    /// let (guard, result) = c.wait_timeout_while(guard, Duration::from_millis(1), |n| *n == 0).unwrap();
+    /// assert!(result.timed_out());
+    /// assert_eq!(*guard, 0);
+    /// ```
+    #[track_caller]
+    pub fn wait_timeout_while<'a, T, F>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        dur: Duration,
+        condition: F,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        park(guard, |g| self.inner.wait_timeout_while(g, dur, condition))
+    }
+
+    /// Wakes one waiting thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lockorder::sync::Condvar::new().notify_one();
+    /// ```
+    #[inline]
+    pub fn notify_one(&self) {
+        self.inner.notify_one();
+    }
+
+    /// Wakes every waiting thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lockorder::sync::Condvar::new().notify_all();
+    /// ```
+    #[inline]
+    pub fn notify_all(&self) {
+        self.inner.notify_all();
+    }
+}
+
+impl fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

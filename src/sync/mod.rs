@@ -1,0 +1,21 @@
+//! Tracked drop-ins for the locks of [`std::sync`].
+//!
+//! Swap `use std::sync::{Mutex, RwLock, ..}` for
+//! `use lockorder::sync::{Mutex, RwLock, ..}`; the signatures, results,
+//! poisoning and `Debug` output are std's.
+
+mod condvar;
+mod lazy_lock;
+mod mutex;
+mod once;
+mod once_lock;
+mod poison;
+mod rwlock;
+
+pub use self::condvar::Condvar;
+pub use self::lazy_lock::LazyLock;
+pub use self::mutex::{Mutex, MutexGuard};
+pub use self::once::Once;
+pub use self::once_lock::OnceLock;
+pub use self::rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use std::sync::{LockResult, OnceState, PoisonError, TryLockError, TryLockResult, WaitTimeoutResult};

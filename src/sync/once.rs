@@ -1,0 +1,98 @@
+//! A tracked [`std::sync::Once`].
+
+use std::fmt;
+use std::sync::OnceState;
+
+use crate::tracked::{Access, LockTracker};
+
+/// A one-time initialization whose runs are ordered like lock acquisitions:
+/// a drop-in for [`std::sync::Once`].
+///
+/// Every `call_once`, including one that finds the work done, counts as an
+/// acquisition, so an initializer that takes a lock which is elsewhere held
+/// around the same `Once` is reported even when the timing was lucky.
+///
+/// # Examples
+///
+/// ```
+/// use lockorder::sync::Once;
+///
+/// static INIT: Once = Once::new();
+/// let mut runs = 0;
+/// INIT.call_once(|| runs += 1);
+/// INIT.call_once(|| runs += 1);
+/// assert_eq!(runs, 1);
+/// assert!(INIT.is_completed());
+/// ```
+pub struct Once {
+    tracker: LockTracker,
+    inner: std::sync::Once,
+}
+
+impl Once {
+    /// A new `Once`, named in reports by where it was created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let once = lockorder::sync::Once::new();
+    /// assert!(!once.is_completed());
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn new() -> Once {
+        Once { tracker: LockTracker::new(None), inner: std::sync::Once::new() }
+    }
+
+    /// Runs `f` if no call has completed yet; otherwise waits for the
+    /// running one, or returns at once.
+    ///
+    /// # Panics
+    ///
+    /// As std, if a previous call panicked (the `Once` is poisoned). Under
+    /// the default policy, with the report, if `f` calls this `Once` again
+    /// or the call would close a cycle.
+    ///
+    /// # Examples
+    ///
+    /// See [`Once`].
+    #[track_caller]
+    pub fn call_once<F: FnOnce()>(&self, f: F) {
+        let _held = self.tracker.acquire(Access::Once);
+        self.inner.call_once(f);
+    }
+
+    /// Like [`Once::call_once`], but runs even if a previous call panicked.
+    ///
+    /// # Panics
+    ///
+    /// As [`Once::call_once`], except for poisoning.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let once = lockorder::sync::Once::new();
+    /// once.call_once_force(|state| assert!(!state.is_poisoned()));
+    /// ```
+    #[track_caller]
+    pub fn call_once_force<F: FnOnce(&OnceState)>(&self, f: F) {
+        let _held = self.tracker.acquire(Access::Once);
+        self.inner.call_once_force(f);
+    }
+
+    /// Whether a call has completed.
+    ///
+    /// # Examples
+    ///
+    /// See [`Once`].
+    #[inline]
+    pub fn is_completed(&self) -> bool {
+        self.inner.is_completed()
+    }
+}
+
+impl fmt::Debug for Once {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

@@ -1,0 +1,171 @@
+//! A tracked [`std::sync::OnceLock`].
+
+use std::fmt;
+
+use crate::tracked::{Access, LockTracker};
+
+/// A cell written once, whose initializations are ordered like lock
+/// acquisitions: a drop-in for [`std::sync::OnceLock`].
+///
+/// `get_or_init` and `set` count as acquisitions even when the value is
+/// already there (they would wait for a running initializer), so an
+/// initializer that touches its own cell, or takes a lock that is elsewhere
+/// held around the same cell, is reported. `get` never waits and is not
+/// tracked.
+///
+/// # Examples
+///
+/// ```
+/// use lockorder::sync::OnceLock;
+///
+/// static CELL: OnceLock<String> = OnceLock::new();
+/// assert!(CELL.get().is_none());
+/// assert_eq!(CELL.get_or_init(|| "hello".to_owned()), "hello");
+/// assert_eq!(CELL.get().map(String::as_str), Some("hello"));
+/// ```
+pub struct OnceLock<T> {
+    tracker: LockTracker,
+    inner: std::sync::OnceLock<T>,
+}
+
+impl<T> OnceLock<T> {
+    /// An empty cell, named in reports by where it was created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = lockorder::sync::OnceLock::<u8>::new();
+    /// assert_eq!(cell.get(), None);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn new() -> OnceLock<T> {
+        OnceLock { tracker: LockTracker::new(None), inner: std::sync::OnceLock::new() }
+    }
+
+    /// The value, if initialized; never waits.
+    ///
+    /// # Examples
+    ///
+    /// See [`OnceLock`].
+    #[inline]
+    pub fn get(&self) -> Option<&T> {
+        self.inner.get()
+    }
+
+    /// A mutable reference to the value, if initialized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cell = lockorder::sync::OnceLock::from(1);
+    /// *cell.get_mut().unwrap() = 2;
+    /// assert_eq!(cell.get(), Some(&2));
+    /// ```
+    #[inline]
+    pub fn get_mut(&mut self) -> Option<&mut T> {
+        self.inner.get_mut()
+    }
+
+    /// Sets the value if the cell is empty.
+    ///
+    /// # Errors
+    ///
+    /// Gives `value` back if the cell was already initialized.
+    ///
+    /// # Panics
+    ///
+    /// Under the default policy, with the report, if the call would close a
+    /// cycle (for example, from within this cell's own initializer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = lockorder::sync::OnceLock::new();
+    /// assert_eq!(cell.set(1), Ok(()));
+    /// assert_eq!(cell.set(2), Err(2));
+    /// ```
+    #[track_caller]
+    pub fn set(&self, value: T) -> Result<(), T> {
+        let _held = self.tracker.acquire(Access::Once);
+        self.inner.set(value)
+    }
+
+    /// The value, initializing it with `f` if the cell is empty.
+    ///
+    /// # Panics
+    ///
+    /// If `f` panics, the panic propagates and the cell stays empty. Under
+    /// the default policy, with the report, if `f` touches this cell or the
+    /// call would close a cycle.
+    ///
+    /// # Examples
+    ///
+    /// See [`OnceLock`].
+    #[track_caller]
+    pub fn get_or_init<F: FnOnce() -> T>(&self, f: F) -> &T {
+        let _held = self.tracker.acquire(Access::Once);
+        self.inner.get_or_init(f)
+    }
+
+    /// Consumes the cell and returns its value, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(lockorder::sync::OnceLock::from(3).into_inner(), Some(3));
+    /// ```
+    #[inline]
+    pub fn into_inner(self) -> Option<T> {
+        self.inner.into_inner()
+    }
+
+    /// Takes the value out, leaving the cell empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cell = lockorder::sync::OnceLock::from(3);
+    /// assert_eq!(cell.take(), Some(3));
+    /// assert_eq!(cell.get(), None);
+    /// ```
+    #[inline]
+    pub fn take(&mut self) -> Option<T> {
+        self.inner.take()
+    }
+}
+
+impl<T> Default for OnceLock<T> {
+    #[track_caller]
+    fn default() -> OnceLock<T> {
+        OnceLock::new()
+    }
+}
+
+impl<T> From<T> for OnceLock<T> {
+    #[track_caller]
+    fn from(value: T) -> OnceLock<T> {
+        OnceLock { tracker: LockTracker::new(None), inner: std::sync::OnceLock::from(value) }
+    }
+}
+
+impl<T: Clone> Clone for OnceLock<T> {
+    #[track_caller]
+    fn clone(&self) -> OnceLock<T> {
+        OnceLock { tracker: LockTracker::new(None), inner: self.inner.clone() }
+    }
+}
+
+impl<T: PartialEq> PartialEq for OnceLock<T> {
+    fn eq(&self, other: &OnceLock<T>) -> bool {
+        self.inner == other.inner
+    }
+}
+
+impl<T: Eq> Eq for OnceLock<T> {}
+
+impl<T: fmt::Debug> fmt::Debug for OnceLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

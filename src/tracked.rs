@@ -1,0 +1,131 @@
+//! The tracked lock core shared by every wrapper: a [`LockTracker`] field in
+//! each lock and a [`HeldToken`] in each guard.
+//!
+//! This is the one place where tracking is switched on or off: with the
+//! `lockorder_tracking` cfg off (release builds without the `force`
+//! feature) both types are zero-sized and every method is empty, so a
+//! wrapper costs exactly what the lock it wraps costs.
+
+#[cfg(not(lockorder_tracking))]
+use std::marker::PhantomData;
+#[cfg(lockorder_tracking)]
+use std::panic::Location;
+
+#[cfg(lockorder_tracking)]
+use crate::engine::{self, LockId, LockState};
+pub(crate) use crate::engine::Access;
+use crate::report::LockInfo;
+
+/// The tracking field of a lock.
+pub(crate) struct LockTracker {
+    #[cfg(lockorder_tracking)]
+    state: LockState,
+    #[cfg(lockorder_tracking)]
+    info: LockInfo,
+}
+
+impl LockTracker {
+    /// A tracker for a lock created at the caller's location.
+    #[track_caller]
+    #[inline]
+    pub(crate) const fn new(name: Option<&'static str>) -> Self {
+        #[cfg(lockorder_tracking)]
+        return LockTracker { state: LockState::new(), info: LockInfo::new(name, Location::caller()) };
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = name;
+            LockTracker {}
+        }
+    }
+
+    /// How reports name this lock. Without tracking, the creation site is
+    /// not kept and this is the site of this call.
+    #[track_caller]
+    pub(crate) fn info(&self) -> LockInfo {
+        #[cfg(lockorder_tracking)]
+        return self.info;
+        #[cfg(not(lockorder_tracking))]
+        LockInfo::new(None, std::panic::Location::caller())
+    }
+
+    /// Records an acquisition that is about to block; reports a potential
+    /// deadlock before returning.
+    #[track_caller]
+    #[inline]
+    pub(crate) fn acquire(&self, access: Access) -> HeldToken<'_> {
+        #[cfg(lockorder_tracking)]
+        return HeldToken { tracker: self, id: engine::acquire(&self.state, self.info, access) };
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = access;
+            HeldToken { lock: PhantomData }
+        }
+    }
+
+    /// Records a successful non-blocking acquisition.
+    #[track_caller]
+    #[inline]
+    pub(crate) fn acquired(&self, access: Access) -> HeldToken<'_> {
+        #[cfg(lockorder_tracking)]
+        return HeldToken { tracker: self, id: engine::acquired(&self.state, self.info, access) };
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = access;
+            HeldToken { lock: PhantomData }
+        }
+    }
+}
+
+#[cfg(lockorder_tracking)]
+impl Drop for LockTracker {
+    #[inline]
+    fn drop(&mut self) {
+        engine::dropped(&self.state);
+    }
+}
+
+impl std::fmt::Debug for LockTracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockTracker")
+    }
+}
+
+/// Proof, kept in a guard, that the lock is in this thread's held set.
+/// Dropping it takes the lock out of the set.
+#[must_use]
+pub(crate) struct HeldToken<'a> {
+    #[cfg(lockorder_tracking)]
+    tracker: &'a LockTracker,
+    #[cfg(lockorder_tracking)]
+    id: LockId,
+    #[cfg(not(lockorder_tracking))]
+    lock: PhantomData<&'a LockTracker>,
+}
+
+impl HeldToken<'_> {
+    /// Takes the lock out of the held set and records its re-acquisition
+    /// with the caller's location: for a condition variable's wait, which
+    /// unlocks and relocks the mutex while other locks stay held.
+    #[track_caller]
+    pub(crate) fn relock(&mut self) {
+        #[cfg(lockorder_tracking)]
+        {
+            engine::release(&self.tracker.state, self.id);
+            self.id = engine::acquire(&self.tracker.state, self.tracker.info, Access::Lock);
+        }
+    }
+}
+
+#[cfg(lockorder_tracking)]
+impl Drop for HeldToken<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        engine::release(&self.tracker.state, self.id);
+    }
+}
+
+impl std::fmt::Debug for HeldToken<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HeldToken")
+    }
+}
