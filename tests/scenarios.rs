@@ -1,0 +1,321 @@
+//! The lock-order patterns of Linux lockdep's self-tests, run over every
+//! kind of std lock (`Mutex`, `RwLock` read, `RwLock` write, and a mix),
+//! with the nested pairs on one thread or each on its own thread, and the
+//! matching no-false-positive checks.
+//!
+//! Naming as in lockdep's `lib/locking-selftest.c`: every two letters are
+//! one nested acquisition "hold X, take Y", released before the next pair.
+//! The last pair is the one that closes the cycle.
+#![cfg(debug_assertions)]
+
+mod common;
+
+use common::{
+    assert_cycle, expect_no_violation, expect_violation, expect_violation_on_thread, is_inversion, is_reacquire,
+    mixed, nest, on_thread, Kind, Lock, KINDS,
+};
+
+/// One lockdep pattern.
+struct Scenario {
+    name: &'static str,
+    /// Lock names, by index.
+    locks: Vec<&'static str>,
+    /// The nested acquisitions `(held, taken)` in order; the last one fails.
+    pairs: Vec<(usize, usize)>,
+    /// The cycle the report must show, starting with the lock whose
+    /// acquisition fails.
+    cycle: Vec<usize>,
+}
+
+fn scenario(name: &'static str, pairs: &[(usize, usize)], cycle: &[usize]) -> Scenario {
+    let count = pairs.iter().map(|&(a, b)| a.max(b) + 1).max().unwrap();
+    let locks = ["A", "B", "C", "D"][..count].to_vec();
+    Scenario { name, locks, pairs: pairs.to_vec(), cycle: cycle.to_vec() }
+}
+
+const A: usize = 0;
+const B: usize = 1;
+const C: usize = 2;
+const D: usize = 3;
+
+fn lockdep_scenarios() -> Vec<Scenario> {
+    vec![
+        scenario("AA", &[(A, A)], &[A]),
+        scenario("ABBA", &[(A, B), (B, A)], &[A, B]),
+        scenario("ABBCCA", &[(A, B), (B, C), (C, A)], &[A, B, C]),
+        // AB CA BC: the closing acquisition is B -> C.
+        scenario("ABCABC", &[(A, B), (C, A), (B, C)], &[C, A, B]),
+        scenario("ABBCCDDA", &[(A, B), (B, C), (C, D), (D, A)], &[A, B, C, D]),
+        // AB CD BD DA: C is not on the cycle.
+        scenario("ABCDBDDA", &[(A, B), (C, D), (B, D), (D, A)], &[A, B, D]),
+        scenario("ABCDBCDA", &[(A, B), (C, D), (B, C), (D, A)], &[A, B, C, D]),
+        long_cycle(100),
+    ]
+}
+
+/// `L0 -> L1 -> .. -> L(n-1)`, then `L(n-1) -> L0`.
+fn long_cycle(n: usize) -> Scenario {
+    let locks = (0..n).map(|i| common::leak(format!("L{i}"))).collect();
+    let mut pairs: Vec<(usize, usize)> = (0..n - 1).map(|i| (i, i + 1)).collect();
+    pairs.push((n - 1, 0));
+    Scenario { name: "cycle-100", locks, pairs, cycle: (0..n).collect() }
+}
+
+/// Which kinds a run uses: one kind for every lock, or a mix.
+#[derive(Clone, Copy, Debug)]
+enum Flavor {
+    All(Kind),
+    Mixed,
+}
+
+fn flavors() -> Vec<Flavor> {
+    let mut flavors: Vec<Flavor> = KINDS.iter().map(|&k| Flavor::All(k)).collect();
+    flavors.push(Flavor::Mixed);
+    flavors
+}
+
+impl Flavor {
+    fn kind(self, i: usize) -> Kind {
+        match self {
+            Flavor::All(kind) => kind,
+            Flavor::Mixed => mixed(i),
+        }
+    }
+}
+
+fn make_locks(s: &Scenario, flavor: Flavor) -> Vec<Lock> {
+    s.locks.iter().enumerate().map(|(i, name)| Lock::new(flavor.kind(i), name)).collect()
+}
+
+fn thread_name(s: &Scenario, flavor: Flavor, pair: usize) -> String {
+    format!("{}-{:?}-pair{}", s.name, flavor, pair)
+}
+
+/// Runs every pair but the last, each on the current thread or each on its
+/// own thread; none may raise anything.
+fn run_prefix(s: &Scenario, locks: &[Lock], flavor: Flavor, threads: bool) {
+    for (p, &(held, taken)) in s.pairs[..s.pairs.len() - 1].iter().enumerate() {
+        if threads {
+            let joined = on_thread(&thread_name(s, flavor, p), || nest(&locks[held], &locks[taken]));
+            assert!(joined.is_ok(), "{} ({flavor:?}): pair {p} raised a violation", s.name);
+        } else {
+            expect_no_violation(|| nest(&locks[held], &locks[taken]));
+        }
+    }
+}
+
+/// Runs the whole scenario and returns the report of its last pair.
+fn run(s: &Scenario, flavor: Flavor, threads: bool) -> String {
+    let locks = make_locks(s, flavor);
+    run_prefix(s, &locks, flavor, threads);
+    let last = s.pairs.len() - 1;
+    let (held, taken) = s.pairs[last];
+    if threads {
+        expect_violation_on_thread(&thread_name(s, flavor, last), || nest(&locks[held], &locks[taken]))
+    } else {
+        expect_violation(|| nest(&locks[held], &locks[taken]))
+    }
+}
+
+fn check_report(s: &Scenario, flavor: Flavor, threads: bool, report: &str) {
+    let context = format!("{} ({flavor:?}, threads: {threads})", s.name);
+    let names: Vec<&str> = s.cycle.iter().map(|&i| s.locks[i]).collect();
+    assert_cycle(report, &names);
+    if s.cycle.len() == 1 {
+        assert!(is_reacquire(report), "{context}: not reported as a re-acquisition:\n{report}");
+    } else {
+        assert!(is_inversion(report), "{context}: not reported as an inversion:\n{report}");
+        let headline = format!("lock order inversion between {} locks", s.cycle.len());
+        assert!(report.contains(&headline), "{context}: headline should say {headline:?}:\n{report}");
+    }
+    assert!(report.contains("(this acquisition)"), "{context}:\n{report}");
+    assert!(report.contains("possible deadlock scenario"), "{context}:\n{report}");
+    if threads && s.cycle.len() > 1 {
+        // Every recorded edge of the cycle names the thread that made it,
+        // and the attempt names the thread that is making it.
+        let last = s.pairs.len() - 1;
+        for w in 0..s.cycle.len() {
+            let (from, to) = (s.cycle[w], s.cycle[(w + 1) % s.cycle.len()]);
+            let p = s.pairs.iter().position(|&pair| pair == (from, to)).expect("cycle edge is a pair");
+            let verb = if p == last { "holds" } else { "held" };
+            let expected = format!("thread `{}` {verb} {}", thread_name(s, flavor, p), s.locks[from]);
+            assert!(report.contains(&expected), "{context}: report should contain {expected:?}:\n{report}");
+        }
+    }
+}
+
+fn run_all(threads: bool) {
+    for s in lockdep_scenarios() {
+        for flavor in flavors() {
+            let report = run(&s, flavor, threads);
+            check_report(&s, flavor, threads, &report);
+        }
+    }
+}
+
+#[test]
+fn lockdep_scenarios_on_one_thread_are_reported() {
+    run_all(false);
+}
+
+#[test]
+fn lockdep_scenarios_with_each_pair_on_its_own_thread_are_reported() {
+    run_all(true);
+}
+
+/// The same scenarios without their closing pair are consistent orders.
+#[test]
+fn lockdep_scenarios_without_the_closing_pair_raise_nothing() {
+    for s in lockdep_scenarios() {
+        for flavor in flavors() {
+            for threads in [false, true] {
+                let locks = make_locks(&s, flavor);
+                run_prefix(&s, &locks, flavor, threads);
+                // Repeating the prefix (now on the fast path) raises nothing either.
+                run_prefix(&s, &locks, flavor, threads);
+            }
+        }
+    }
+}
+
+/// The closing pair keeps being reported: a refused edge is not recorded
+/// (nor cached) under the default policy.
+#[test]
+fn a_refused_order_is_reported_every_time() {
+    for flavor in flavors() {
+        let locks = [Lock::new(flavor.kind(0), "A"), Lock::new(flavor.kind(1), "B")];
+        nest(&locks[0], &locks[1]);
+        for _ in 0..3 {
+            let report = expect_violation(|| nest(&locks[1], &locks[0]));
+            assert_cycle(&report, &["A", "B"]);
+        }
+        // And the recorded order is still fine.
+        expect_no_violation(|| nest(&locks[0], &locks[1]));
+    }
+}
+
+/// Two read locks in both orders deadlock in std once a writer queues on
+/// each; reading is an acquisition like any other.
+#[test]
+fn read_read_inversion_is_reported() {
+    let a = lockorder::sync::RwLock::new_named("ra", 0);
+    let b = lockorder::sync::RwLock::new_named("rb", 0);
+    {
+        let _a = a.read().unwrap();
+        let _b = b.read().unwrap();
+    }
+    let report = expect_violation(|| {
+        let _b = b.read().unwrap();
+        let _a = a.read().unwrap();
+    });
+    assert_cycle(&report, &["ra", "rb"]);
+}
+
+const THREADS: usize = 8;
+const ITERATIONS: usize = 1_000;
+
+/// A tiny deterministic generator (no timing, no global state).
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// Many threads, each taking random subsets of the locks, always in
+/// increasing index order and all at the same time: no violation.
+#[test]
+fn consistent_order_over_many_threads_raises_nothing() {
+    for flavor in flavors() {
+        let locks = Lock::many(|i| flavor.kind(i), "consistent", 6);
+        let results: Vec<std::thread::Result<()>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let locks = &locks;
+                    s.spawn(move || {
+                        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ (t as u64 + 1));
+                        for _ in 0..ITERATIONS {
+                            let subset = rng.next();
+                            let mut guards = Vec::new();
+                            for (i, lock) in locks.iter().enumerate() {
+                                if subset & (1 << i) != 0 {
+                                    guards.push(lock.acquire());
+                                }
+                            }
+                            // Release in a random order too.
+                            while !guards.is_empty() {
+                                let i = rng.next() as usize % guards.len();
+                                drop(guards.swap_remove(i));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join()).collect()
+        });
+        for (t, result) in results.into_iter().enumerate() {
+            assert!(result.is_ok(), "{flavor:?}: thread {t} raised a violation");
+        }
+    }
+}
+
+/// Readers and writers of the same locks, in one order, concurrently.
+#[test]
+fn readers_and_writers_in_one_order_raise_nothing() {
+    let locks: Vec<lockorder::sync::RwLock<u64>> =
+        (0..4).map(|i| lockorder::sync::RwLock::new_named(common::leak(format!("rw{i}")), 0)).collect();
+    let results: Vec<std::thread::Result<()>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let locks = &locks;
+                s.spawn(move || {
+                    let mut rng = XorShift(0xD1B5_4A32_D192_ED03 ^ (t as u64 + 1));
+                    for _ in 0..ITERATIONS {
+                        let bits = rng.next();
+                        let mut reads = Vec::new();
+                        let mut writes = Vec::new();
+                        for (i, lock) in locks.iter().enumerate() {
+                            match (bits >> (2 * i)) & 3 {
+                                0 => {}
+                                1 => writes.push(lock.write().unwrap()),
+                                _ => reads.push(lock.read().unwrap()),
+                            }
+                        }
+                        for mut w in writes {
+                            *w += 1;
+                        }
+                        drop(reads);
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    assert!(results.iter().all(Result::is_ok), "a thread raised a violation");
+}
+
+/// Deep, consistent nesting (past the inline held set) on many threads.
+#[test]
+fn deep_consistent_nesting_on_many_threads_raises_nothing() {
+    let locks = Lock::many(mixed, "deep", 24);
+    let results: Vec<std::thread::Result<()>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let locks = &locks;
+                s.spawn(move || {
+                    for i in 0..ITERATIONS / 10 {
+                        let start = (t + i) % 8;
+                        let guards: Vec<_> = locks[start..].iter().map(Lock::acquire).collect();
+                        drop(guards);
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    assert!(results.iter().all(Result::is_ok), "a thread raised a violation");
+}
