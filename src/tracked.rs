@@ -11,9 +11,9 @@ use std::marker::PhantomData;
 #[cfg(lockorder_tracking)]
 use std::panic::Location;
 
+pub(crate) use crate::engine::Access;
 #[cfg(lockorder_tracking)]
 use crate::engine::{self, LockId, LockState};
-pub(crate) use crate::engine::Access;
 use crate::report::LockInfo;
 
 /// The tracking field of a lock.

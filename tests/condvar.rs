@@ -119,7 +119,7 @@ fn reacquiring_the_mutex_under_a_later_lock_is_reported() {
         let report = expect_violation(|| {
             let guard = m.lock().unwrap();
             let _b = b.lock().unwrap(); // m -> b
-            // Not synchronization: the wait only has to return, with or without a notification.
+                                        // Not synchronization: the wait only has to return, with or without a notification.
             match wait {
                 Wait::WaitTimeoutWhile => drop(cv.wait_timeout_while(guard, Duration::from_millis(1), |_| true)),
                 _ => drop(cv.wait_timeout(guard, Duration::from_millis(1))),
@@ -127,7 +127,10 @@ fn reacquiring_the_mutex_under_a_later_lock_is_reported() {
         });
         assert!(is_inversion(&report), "{wait:?}:\n{report}");
         assert_cycle(&report, &["m", "b"]);
-        assert!(report.contains("is acquiring m at tests/condvar.rs:"), "{wait:?}: the site should be the wait:\n{report}");
+        assert!(
+            report.contains("is acquiring m at tests/condvar.rs:"),
+            "{wait:?}: the site should be the wait:\n{report}"
+        );
     }
 }
 

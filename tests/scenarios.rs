@@ -11,8 +11,8 @@
 mod common;
 
 use common::{
-    assert_cycle, expect_no_violation, expect_violation, expect_violation_on_thread, is_inversion, is_reacquire,
-    mixed, nest, on_thread, Kind, Lock, KINDS,
+    assert_cycle, expect_no_violation, expect_violation, expect_violation_on_thread, is_inversion, is_reacquire, mixed,
+    nest, on_thread, Kind, Lock, KINDS,
 };
 
 /// One lockdep pattern.

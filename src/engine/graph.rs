@@ -153,11 +153,7 @@ impl LockGraph {
             let edge = s.reached_by[node.index()];
             let (source, target) = self.graph.edge_endpoints(edge)?;
             let (from, to) = (&self.graph[source], &self.graph[target]);
-            path.push(PathEdge {
-                from: (from.id, from.lock),
-                to: (to.id, to.lock),
-                record: self.graph[edge].clone(),
-            });
+            path.push(PathEdge { from: (from.id, from.lock), to: (to.id, to.lock), record: self.graph[edge].clone() });
             node = source;
         }
         path.reverse();

@@ -46,11 +46,7 @@ pub struct ParsePolicyError {
 
 impl fmt::Display for ParsePolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown lockorder policy `{}` (accepted: panic, warn, ignore)",
-            self.given
-        )
+        write!(f, "unknown lockorder policy `{}` (accepted: panic, warn, ignore)", self.given)
     }
 }
 
@@ -157,10 +153,7 @@ pub(crate) fn raise(violation: Violation) {
         Policy::Panic if std::thread::panicking() => eprintln!("{violation}"),
         Policy::Panic => panic!("{violation}"),
         Policy::Warn => {
-            let first = WARNED
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(violation.key().to_vec());
+            let first = WARNED.lock().unwrap_or_else(PoisonError::into_inner).insert(violation.key().to_vec());
             if first {
                 eprintln!("{violation}");
             }

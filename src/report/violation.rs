@@ -251,13 +251,7 @@ impl Violation {
             }
             Some(_) => "another thread".to_owned(),
         };
-        let width = rows
-            .iter()
-            .map(|r| r.0.len())
-            .chain([this.len()])
-            .max()
-            .unwrap_or(0)
-            + 6;
+        let width = rows.iter().map(|r| r.0.len()).chain([this.len()]).max().unwrap_or(0) + 6;
         writeln!(f, "  possible deadlock scenario:")?;
         writeln!(f)?;
         writeln!(f, "{}", format!("      {this:<width$}{other}").trim_end())?;
@@ -273,11 +267,9 @@ impl Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            ViolationKind::LockOrderInversion => writeln!(
-                f,
-                "lockorder: potential deadlock: lock order inversion between {} locks",
-                self.edges.len()
-            )?,
+            ViolationKind::LockOrderInversion => {
+                writeln!(f, "lockorder: potential deadlock: lock order inversion between {} locks", self.edges.len())?
+            }
             ViolationKind::Reacquire => writeln!(
                 f,
                 "lockorder: potential deadlock: thread `{}` acquires {}, which it already holds",

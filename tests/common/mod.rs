@@ -199,5 +199,6 @@ pub fn is_inversion(report: &str) -> bool {
 
 /// Whether the report is of a re-acquisition of a held lock.
 pub fn is_reacquire(report: &str) -> bool {
-    report.starts_with("lockorder: potential deadlock: thread `") && report.lines().next().unwrap().ends_with("which it already holds")
+    report.starts_with("lockorder: potential deadlock: thread `")
+        && report.lines().next().unwrap().ends_with("which it already holds")
 }
