@@ -11,37 +11,37 @@ use std::time::Duration;
 
 /// Which `wait*` a test uses.
 #[derive(Clone, Copy, Debug)]
-enum Wait {
+enum Method {
     Wait,
     WaitWhile,
     WaitTimeout,
     WaitTimeoutWhile,
 }
 
-const WAITS: [Wait; 4] = [Wait::Wait, Wait::WaitWhile, Wait::WaitTimeout, Wait::WaitTimeoutWhile];
+const WAITS: [Method; 4] = [Method::Wait, Method::WaitWhile, Method::WaitTimeout, Method::WaitTimeoutWhile];
 
 /// Long enough never to matter; the loops below do not depend on it.
 const PATIENCE: Duration = Duration::from_secs(3600);
 
 /// Waits on `cv` until `*guard` is true, with the given form of wait.
 fn wait_until_set<'a>(
-    wait: Wait,
+    wait: Method,
     cv: &Condvar,
     mut guard: lockorder::sync::MutexGuard<'a, bool>,
 ) -> lockorder::sync::MutexGuard<'a, bool> {
     match wait {
-        Wait::Wait => {
+        Method::Wait => {
             while !*guard {
                 guard = cv.wait(guard).unwrap();
             }
         }
-        Wait::WaitWhile => guard = cv.wait_while(guard, |set| !*set).unwrap(),
-        Wait::WaitTimeout => {
+        Method::WaitWhile => guard = cv.wait_while(guard, |set| !*set).unwrap(),
+        Method::WaitTimeout => {
             while !*guard {
                 guard = cv.wait_timeout(guard, PATIENCE).unwrap().0;
             }
         }
-        Wait::WaitTimeoutWhile => {
+        Method::WaitTimeoutWhile => {
             while !*guard {
                 guard = cv.wait_timeout_while(guard, PATIENCE, |set| !*set).unwrap().0;
             }
@@ -112,7 +112,7 @@ fn the_mutex_is_held_once_after_a_wait() {
 /// back while `b` is held, which is `b -> m` against the recorded `m -> b`.
 #[test]
 fn reacquiring_the_mutex_under_a_later_lock_is_reported() {
-    for wait in [Wait::WaitTimeout, Wait::WaitTimeoutWhile] {
+    for wait in [Method::WaitTimeout, Method::WaitTimeoutWhile] {
         let m = Mutex::new_named("m", 0);
         let b = Mutex::new_named("b", ());
         let cv = Condvar::new();
@@ -121,7 +121,7 @@ fn reacquiring_the_mutex_under_a_later_lock_is_reported() {
             let _b = b.lock().unwrap(); // m -> b
                                         // Not synchronization: the wait only has to return, with or without a notification.
             match wait {
-                Wait::WaitTimeoutWhile => drop(cv.wait_timeout_while(guard, Duration::from_millis(1), |_| true)),
+                Method::WaitTimeoutWhile => drop(cv.wait_timeout_while(guard, Duration::from_millis(1), |_| true)),
                 _ => drop(cv.wait_timeout(guard, Duration::from_millis(1))),
             }
         });

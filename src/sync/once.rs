@@ -40,6 +40,7 @@ impl Once {
     /// ```
     #[track_caller]
     #[inline]
+    #[allow(clippy::new_without_default)] // std's `Once` has no `Default` either.
     pub const fn new() -> Once {
         Once { tracker: LockTracker::new(None), inner: std::sync::Once::new() }
     }
