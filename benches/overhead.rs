@@ -1,3 +1,293 @@
-//! Overhead benches (replaced by the criterion suite).
+//! What a tracked lock costs, side by side in one run: std, parking_lot,
+//! tracing-mutex and lockorder, each scenario over the same generic body.
+//!
+//! Run with tracking on: `cargo bench --features force --bench overhead`.
+//! Ratios to std measured in the same run are what the README reports.
 
-fn main() {}
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
+
+/// One mutex implementation under test.
+trait Lock: Send + Sync + Sized + 'static {
+    const NAME: &'static str;
+    /// Whether it keeps a lock-order graph (the chain scenarios need one).
+    const TRACKS: bool;
+    type Guard<'a>;
+    fn create() -> Self;
+    fn acquire(&self) -> Self::Guard<'_>;
+}
+
+macro_rules! lock_impl {
+    ($ty:ty, $name:literal, $tracks:literal, $guard:ty, |$l:ident| $acquire:expr) => {
+        impl Lock for $ty {
+            const NAME: &'static str = $name;
+            const TRACKS: bool = $tracks;
+            type Guard<'a> = $guard;
+            fn create() -> Self {
+                <$ty>::new(())
+            }
+            #[inline]
+            fn acquire(&self) -> Self::Guard<'_> {
+                let $l = self;
+                $acquire
+            }
+        }
+    };
+}
+
+lock_impl!(std::sync::Mutex<()>, "std", false, std::sync::MutexGuard<'a, ()>, |l| l.lock().unwrap());
+lock_impl!(parking_lot::Mutex<()>, "parking_lot", false, parking_lot::MutexGuard<'a, ()>, |l| l.lock());
+lock_impl!(
+    tracing_mutex::stdsync::tracing::Mutex<()>,
+    "tracing-mutex",
+    true,
+    tracing_mutex::stdsync::tracing::MutexGuard<'a, ()>,
+    |l| l.lock().unwrap()
+);
+lock_impl!(lockorder::sync::Mutex<()>, "lockorder", true, lockorder::sync::MutexGuard<'a, ()>, |l| l.lock().unwrap());
+
+/// Runs `scenario` for every implementation, in one group.
+macro_rules! for_each_lock {
+    ($group:expr, $scenario:ident $(, $arg:expr)*) => {
+        $scenario::<std::sync::Mutex<()>>($group $(, $arg)*);
+        $scenario::<parking_lot::Mutex<()>>($group $(, $arg)*);
+        $scenario::<tracing_mutex::stdsync::tracing::Mutex<()>>($group $(, $arg)*);
+        $scenario::<lockorder::sync::Mutex<()>>($group $(, $arg)*);
+    };
+}
+
+type Group<'a> = BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+fn single<L: Lock>(group: &mut Group<'_>) {
+    let lock = L::create();
+    group.bench_function(L::NAME, |b| b.iter(|| drop(black_box(lock.acquire()))));
+}
+
+/// Takes every lock of `locks` in order, then releases them.
+#[inline]
+fn nest<L: Lock>(locks: &[L]) {
+    match locks {
+        [] => {}
+        [first, rest @ ..] => {
+            let _held = black_box(first.acquire());
+            nest(rest);
+        }
+    }
+}
+
+fn nested<L: Lock>(group: &mut Group<'_>, depth: usize) {
+    let locks: Vec<L> = (0..depth).map(|_| L::create()).collect();
+    nest(&locks);
+    group.bench_function(L::NAME, |b| b.iter(|| nest(&locks)));
+}
+
+/// Keeps each thread's locks on cache lines of their own.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+/// Per-thread time of `threads` threads, each nesting its own pair.
+fn threads<L: Lock>(group: &mut Group<'_>) {
+    for threads in [1, 2] {
+        let pairs: Vec<Padded<[L; 2]>> = (0..threads).map(|_| Padded([L::create(), L::create()])).collect();
+        let id = BenchmarkId::new(L::NAME, if threads == 1 { "alone" } else { "each of two" });
+        group.bench_function(id, |b| {
+            b.iter_custom(|iters| {
+                let barrier = Barrier::new(threads);
+                let total: Duration = std::thread::scope(|s| {
+                    let handles: Vec<_> = pairs
+                        .iter()
+                        .map(|pair| {
+                            let barrier = &barrier;
+                            s.spawn(move || {
+                                nest(&pair.0);
+                                barrier.wait();
+                                let start = Instant::now();
+                                for _ in 0..iters {
+                                    nest(&pair.0);
+                                }
+                                start.elapsed()
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap()).sum()
+                });
+                total / threads as u32
+            })
+        });
+    }
+}
+
+/// Create a lock, lock it while holding a long-lived one, drop it.
+fn churn<L: Lock>(group: &mut Group<'_>) {
+    let outer = L::create();
+    let _outer = outer.acquire();
+    group.bench_function(L::NAME, |b| {
+        b.iter(|| {
+            let lock = black_box(L::create());
+            drop(black_box(lock.acquire()));
+        })
+    });
+}
+
+/// `n + 1` locks with the orders `0 -> 1 -> .. -> n` recorded.
+fn chain<L: Lock>(n: usize) -> Vec<L> {
+    let locks: Vec<L> = (0..=n).map(|_| L::create()).collect();
+    for pair in locks.windows(2) {
+        nest(pair);
+    }
+    locks
+}
+
+/// With an `n`-lock chain recorded, the order `last -> x -> first` through a
+/// fresh lock `x` closes a cycle of `n + 2` locks: the time to find it.
+fn detect<L: Lock>(group: &mut Group<'_>, n: usize) {
+    // tracing-mutex's recursive search overflows the stack on long chains.
+    if !L::TRACKS || (L::NAME == "tracing-mutex" && n > 10_000) {
+        return;
+    }
+    let locks = chain::<L>(n);
+    let (first, last) = (&locks[0], &locks[n]);
+    group.bench_function(BenchmarkId::new(L::NAME, n), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let x = L::create();
+                drop((last.acquire(), x.acquire()));
+                let _x = x.acquire();
+                let start = Instant::now();
+                let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(first.acquire())));
+                total += start.elapsed();
+                black_box(attempt.is_err());
+            }
+            total
+        })
+    });
+}
+
+/// Builds a chain of `n` locks and drops it, again and again: the per-edge
+/// cost of every build after the first.
+fn rebuild<L: Lock>(group: &mut Group<'_>, n: usize) {
+    group.bench_function(BenchmarkId::new(L::NAME, n), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                let locks = chain::<L>(n);
+                total += start.elapsed();
+                drop(locks);
+            }
+            total / n as u32
+        })
+    });
+}
+
+/// The first build of a chain against the builds after it was dropped.
+fn first_build_against_rebuild<L: Lock>(n: usize) {
+    let time = || {
+        let start = Instant::now();
+        drop(black_box(chain::<L>(n)));
+        start.elapsed() / n as u32
+    };
+    let first = time();
+    let rebuilds: Vec<Duration> = (0..5).map(|_| time()).collect();
+    let worst = rebuilds.iter().max().unwrap();
+    println!(
+        "rebuild/{}/{n}: first build {first:?} per edge, rebuilds {rebuilds:?} per edge, worst/first {:.2}x",
+        L::NAME,
+        worst.as_secs_f64() / first.as_secs_f64()
+    );
+}
+
+fn rwlock_and_once(c: &mut Criterion) {
+    let mut group = c.benchmark_group("8 rwlock read, once");
+    macro_rules! reads {
+        ($name:literal, $new:expr, |$l:ident| $read:expr) => {
+            let (a, b) = ($new, $new);
+            group.bench_function(BenchmarkId::new("read", $name), |bench| {
+                bench.iter(|| {
+                    let $l = &a;
+                    drop(black_box($read));
+                })
+            });
+            group.bench_function(BenchmarkId::new("read nested", $name), |bench| {
+                bench.iter(|| {
+                    let $l = &a;
+                    let _a = black_box($read);
+                    let $l = &b;
+                    drop(black_box($read));
+                })
+            });
+        };
+    }
+    reads!("std", std::sync::RwLock::new(()), |l| l.read().unwrap());
+    reads!("parking_lot", parking_lot::RwLock::new(()), |l| l.read());
+    reads!("tracing-mutex", tracing_mutex::stdsync::tracing::RwLock::new(()), |l| l.read().unwrap());
+    reads!("lockorder", lockorder::sync::RwLock::new(()), |l| l.read().unwrap());
+
+    macro_rules! once {
+        ($name:literal, $cell:expr) => {
+            let cell = $cell;
+            cell.get_or_init(|| 1u64);
+            group.bench_function(BenchmarkId::new("OnceLock get", $name), |b| {
+                b.iter(|| *black_box(&cell).get().unwrap())
+            });
+            group.bench_function(BenchmarkId::new("OnceLock get_or_init (set)", $name), |b| {
+                b.iter(|| *black_box(&cell).get_or_init(|| 2))
+            });
+        };
+    }
+    once!("std", std::sync::OnceLock::new());
+    once!("tracing-mutex", tracing_mutex::stdsync::tracing::OnceLock::new());
+    once!("lockorder", lockorder::sync::OnceLock::new());
+    group.finish();
+}
+
+fn overhead(c: &mut Criterion) {
+    assert!(lockorder::enabled(), "run the benches with `--features force`");
+    // The chain benches close cycles on purpose.
+    lockorder::set_policy(lockorder::Policy::Ignore);
+    std::panic::set_hook(Box::new(|_| {}));
+    // Before anything else has used (and freed) graph slots.
+    first_build_against_rebuild::<tracing_mutex::stdsync::tracing::Mutex<()>>(10_000);
+    first_build_against_rebuild::<lockorder::sync::Mutex<()>>(10_000);
+
+    let mut group = c.benchmark_group("1 single lock");
+    for_each_lock!(&mut group, single);
+    group.finish();
+
+    let mut group = c.benchmark_group("2 nested pair");
+    for_each_lock!(&mut group, nested, 2);
+    group.finish();
+
+    let mut group = c.benchmark_group("3 nested depth 4");
+    for_each_lock!(&mut group, nested, 4);
+    group.finish();
+
+    let mut group = c.benchmark_group("4 disjoint pairs, per thread");
+    for_each_lock!(&mut group, threads);
+    group.finish();
+
+    let mut group = c.benchmark_group("5 churn");
+    for_each_lock!(&mut group, churn);
+    group.finish();
+
+    let mut group = c.benchmark_group("6 detect a cycle");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for n in [1_000, 10_000, 100_000] {
+        for_each_lock!(&mut group, detect, n);
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("7 rebuild a dropped chain, per edge");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for_each_lock!(&mut group, rebuild, 10_000);
+    group.finish();
+
+    rwlock_and_once(c);
+}
+
+criterion_group!(benches, overhead);
+criterion_main!(benches);

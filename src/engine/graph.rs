@@ -11,33 +11,38 @@
 //! chains. A breadth-first search from the new edge's target answers the
 //! same question and also yields the shortest cycle for the report.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::panic::Location;
 use std::sync::Arc;
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
-use petgraph::visit::{EdgeRef, NodeIndexable};
+use petgraph::visit::EdgeRef;
 use petgraph::Direction;
+use rustc_hash::FxHashMap;
 
 use super::id::LockId;
-use crate::report::LockInfo;
+use crate::report::{LockInfo, Trace};
 
 /// What is known of one edge: where both locks were acquired, by which
-/// thread, and the stack of the second acquisition.
-#[derive(Clone, Debug)]
+/// thread, and the stack of the second acquisition. Shared by every edge a
+/// thread creates at the same pair of sites.
+#[derive(Debug)]
 pub(super) struct EdgeRecord {
     pub(super) from_site: &'static Location<'static>,
     pub(super) to_site: &'static Location<'static>,
     pub(super) thread: Arc<str>,
-    pub(super) trace: Arc<backtrace::Backtrace>,
+    pub(super) trace: Arc<Trace>,
 }
+
+/// The record of an edge, as kept in the graph and the registry.
+pub(super) type Evidence = Arc<EdgeRecord>;
 
 /// One edge of a path found in the graph.
 #[derive(Debug)]
 pub(super) struct PathEdge {
     pub(super) from: (LockId, LockInfo),
     pub(super) to: (LockId, LockInfo),
-    pub(super) record: EdgeRecord,
+    pub(super) record: Evidence,
 }
 
 #[derive(Debug)]
@@ -48,9 +53,9 @@ struct Node {
 
 #[derive(Debug, Default)]
 pub(super) struct LockGraph {
-    graph: StableDiGraph<Node, EdgeRecord>,
-    nodes: HashMap<LockId, NodeIndex>,
-    edges: HashMap<(LockId, LockId), EdgeIndex>,
+    graph: StableDiGraph<Node, Evidence>,
+    nodes: FxHashMap<LockId, NodeIndex>,
+    edges: FxHashMap<(LockId, LockId), EdgeIndex>,
     search: Search,
 }
 
@@ -70,20 +75,21 @@ impl LockGraph {
 
     /// Adds `from -> to` unless it is there already. When the edge would
     /// close a cycle, it is not added and the path `to -> .. -> from`
-    /// already in the graph is returned.
+    /// already in the graph is returned (left empty unless `report`).
     pub(super) fn add_edge(
         &mut self,
         from: (LockId, LockInfo),
         to: (LockId, LockInfo),
-        record: EdgeRecord,
+        record: Evidence,
+        report: bool,
     ) -> Result<(), Vec<PathEdge>> {
         if self.edges.contains_key(&(from.0, to.0)) {
             return Ok(());
         }
         let a = self.add_node(from.0, from.1);
         let b = self.add_node(to.0, to.1);
-        if let Some(path) = self.shortest_path(b, a) {
-            return Err(path);
+        if self.search(b, a) {
+            return Err(if report { self.path(b, a) } else { Vec::new() });
         }
         let edge = self.graph.add_edge(a, b, record);
         self.edges.insert((from.0, to.0), edge);
@@ -110,13 +116,10 @@ impl LockGraph {
         self.graph.edge_count()
     }
 
-    fn shortest_path(&mut self, start: NodeIndex, goal: NodeIndex) -> Option<Vec<PathEdge>> {
+    /// Breadth-first search from `start`; `true` when `goal` is reached,
+    /// with `reached_by` then holding a shortest path.
+    fn search(&mut self, start: NodeIndex, goal: NodeIndex) -> bool {
         let s = &mut self.search;
-        let bound = self.graph.node_bound();
-        if s.seen.len() < bound {
-            s.seen.resize(bound, 0);
-            s.reached_by.resize(bound, EdgeIndex::end());
-        }
         s.epoch = s.epoch.wrapping_add(1);
         if s.epoch == 0 {
             s.seen.fill(0);
@@ -124,40 +127,58 @@ impl LockGraph {
         }
         s.queue.clear();
         s.queue.push_back(start);
-        s.seen[start.index()] = s.epoch;
-        let mut found = start == goal;
+        s.mark(start, EdgeIndex::end());
+        if start == goal {
+            return true;
+        }
         while let Some(node) = s.queue.pop_front() {
-            if found {
-                break;
-            }
             for edge in self.graph.edges_directed(node, Direction::Outgoing) {
                 let next = edge.target();
-                if s.seen[next.index()] == s.epoch {
+                if s.is_seen(next) {
                     continue;
                 }
-                s.seen[next.index()] = s.epoch;
-                s.reached_by[next.index()] = edge.id();
+                s.mark(next, edge.id());
                 if next == goal {
-                    found = true;
-                    break;
+                    return true;
                 }
                 s.queue.push_back(next);
             }
         }
-        if !found {
-            return None;
-        }
+        false
+    }
+
+    /// The path `start -> .. -> goal` found by the last [`Self::search`].
+    fn path(&self, start: NodeIndex, goal: NodeIndex) -> Vec<PathEdge> {
         let mut path = Vec::new();
         let mut node = goal;
         while node != start {
-            let edge = s.reached_by[node.index()];
-            let (source, target) = self.graph.edge_endpoints(edge)?;
+            let edge = self.search.reached_by[node.index()];
+            let Some((source, target)) = self.graph.edge_endpoints(edge) else { break };
             let (from, to) = (&self.graph[source], &self.graph[target]);
             path.push(PathEdge { from: (from.id, from.lock), to: (to.id, to.lock), record: self.graph[edge].clone() });
             node = source;
         }
         path.reverse();
-        Some(path)
+        path
+    }
+}
+
+impl Search {
+    fn is_seen(&self, node: NodeIndex) -> bool {
+        self.seen.get(node.index()) == Some(&self.epoch)
+    }
+
+    /// Marks `node` seen, reached by `edge`. The scratch grows on demand:
+    /// petgraph's `node_bound` scans vacant slots, too slow to ask each time.
+    fn mark(&mut self, node: NodeIndex, edge: EdgeIndex) {
+        let i = node.index();
+        if i >= self.seen.len() {
+            let len = (i + 1).next_power_of_two();
+            self.seen.resize(len, 0);
+            self.reached_by.resize(len, EdgeIndex::end());
+        }
+        self.seen[i] = self.epoch;
+        self.reached_by[i] = edge;
     }
 }
 

@@ -1,9 +1,14 @@
-//! The locks a thread holds.
+//! The locks a thread holds, and the hash of that set.
 //!
 //! Invariants: entries are in acquisition order; a release removes the
 //! newest entry with the released id, wherever it is, so guards may drop in
-//! any order. The first `INLINE` entries live in `Cell`s of a thread-local
-//! with no destructor (cheap to reach, usable during thread teardown);
+//! any order. `chain` is the wrapping sum of every held id (ids look
+//! random, see `id`): it identifies the held set (as a multiset, whatever
+//! the order) in the fast-path cache, and is updated in O(1) by any push or
+//! removal. The first
+//! `INLINE` entries live in `Cell`s of a thread-local with no destructor
+//! (cheap to reach, usable during thread teardown), split so that the
+//! common push and last-in-first-out release touch only a few words;
 //! deeper nesting spills to a `Vec` in a second thread-local. When that one
 //! is gone (thread teardown) a deep acquisition is simply not tracked.
 
@@ -26,9 +31,17 @@ pub(super) struct HeldEntry {
     pub(super) in_graph: bool,
 }
 
-impl HeldEntry {
-    const EMPTY: HeldEntry = HeldEntry {
-        id: 0,
+/// What the fast path never reads back.
+#[derive(Clone, Copy, Debug)]
+struct Meta {
+    lock: LockInfo,
+    access: Access,
+    acquired_at: &'static Location<'static>,
+    in_graph: bool,
+}
+
+impl Meta {
+    const EMPTY: Meta = Meta {
         lock: LockInfo::new(None, Location::caller()),
         access: Access::Lock,
         acquired_at: Location::caller(),
@@ -47,12 +60,19 @@ thread_local! {
 #[derive(Debug)]
 pub(super) struct HeldStack {
     len: Cell<usize>,
-    inline: [Cell<HeldEntry>; INLINE],
+    chain: Cell<u64>,
+    ids: [Cell<LockId>; INLINE],
+    meta: [Cell<Meta>; INLINE],
 }
 
 impl HeldStack {
     pub(super) const fn new() -> Self {
-        HeldStack { len: Cell::new(0), inline: [const { Cell::new(HeldEntry::EMPTY) }; INLINE] }
+        HeldStack {
+            len: Cell::new(0),
+            chain: Cell::new(0),
+            ids: [const { Cell::new(0) }; INLINE],
+            meta: [const { Cell::new(Meta::EMPTY) }; INLINE],
+        }
     }
 
     #[inline]
@@ -60,24 +80,36 @@ impl HeldStack {
         self.len.get()
     }
 
-    /// The ids of the inline entries, for the fast path.
+    /// The hash of the held set.
     #[inline]
-    pub(super) fn inline_id(&self, i: usize) -> LockId {
-        self.inline[i].get().id
+    pub(super) fn chain(&self) -> u64 {
+        self.chain.get()
     }
 
     pub(super) fn get(&self, i: usize) -> Option<HeldEntry> {
+        if i >= self.len() {
+            return None;
+        }
         if i < INLINE {
-            return Some(self.inline[i].get());
+            let m = self.meta[i].get();
+            let id = self.ids[i].get();
+            return Some(HeldEntry {
+                id,
+                lock: m.lock,
+                access: m.access,
+                acquired_at: m.acquired_at,
+                in_graph: m.in_graph,
+            });
         }
         SPILL.try_with(|s| s.borrow().get(i - INLINE).copied()).ok().flatten()
     }
 
-    fn set(&self, i: usize, entry: HeldEntry) {
+    fn set(&self, i: usize, e: HeldEntry) {
         if i < INLINE {
-            self.inline[i].set(entry);
+            self.ids[i].set(e.id);
+            self.meta[i].set(Meta { lock: e.lock, access: e.access, acquired_at: e.acquired_at, in_graph: e.in_graph });
         } else {
-            let _ = SPILL.try_with(|s| s.borrow_mut()[i - INLINE] = entry);
+            let _ = SPILL.try_with(|s| s.borrow_mut()[i - INLINE] = e);
         }
     }
 
@@ -88,11 +120,19 @@ impl HeldStack {
 
     /// Adds an entry; `false` when it could not be stored.
     #[inline]
-    pub(super) fn push(&self, entry: HeldEntry) -> bool {
+    pub(super) fn push(
+        &self,
+        id: LockId,
+        lock: LockInfo,
+        access: Access,
+        acquired_at: &'static Location<'static>,
+    ) -> bool {
         let len = self.len.get();
         if len < INLINE {
-            self.inline[len].set(entry);
+            self.ids[len].set(id);
+            self.meta[len].set(Meta { lock, access, acquired_at, in_graph: false });
         } else {
+            let entry = HeldEntry { id, lock, access, acquired_at, in_graph: false };
             let spilled = SPILL.try_with(|s| {
                 let mut s = s.borrow_mut();
                 s.truncate(len - INLINE);
@@ -103,12 +143,26 @@ impl HeldStack {
             }
         }
         self.len.set(len + 1);
+        self.chain.set(self.chain.get().wrapping_add(id));
         true
     }
 
-    /// Removes the newest entry with `id` and returns it.
+    /// Removes the newest entry with `id`; returns whether it had been put
+    /// in the graph during this hold, or `None` if `id` is not held.
     #[inline]
-    pub(super) fn remove(&self, id: LockId) -> Option<HeldEntry> {
+    pub(super) fn remove(&self, id: LockId) -> Option<bool> {
+        let len = self.len.get();
+        let last = len.checked_sub(1)?;
+        if last < INLINE && self.ids[last].get() == id {
+            self.len.set(last);
+            self.chain.set(self.chain.get().wrapping_sub(id));
+            return Some(self.meta[last].get().in_graph);
+        }
+        self.remove_inner(id)
+    }
+
+    #[cold]
+    fn remove_inner(&self, id: LockId) -> Option<bool> {
         let len = self.len.get();
         let index = (0..len).rev().find(|&i| self.get(i).is_some_and(|e| e.id == id))?;
         let removed = self.get(index)?;
@@ -118,7 +172,8 @@ impl HeldStack {
             }
         }
         self.len.set(len - 1);
-        Some(removed)
+        self.chain.set(self.chain.get().wrapping_sub(id));
+        Some(removed.in_graph)
     }
 
     pub(super) fn mark_in_graph(&self, index: usize) {

@@ -1,9 +1,15 @@
 //! The entry points the tracked lock core calls: the fast path and its
 //! hand-off to the slow path.
+//!
+//! The fast path of an acquisition reads the lock's id, and, when locks
+//! are held, looks the pair (held-set hash, id) up in this thread's cache:
+//! one probe whatever the depth. A hit means every edge is already known;
+//! then the lock is pushed on the held stack. Nothing global is touched,
+//! nothing is allocated, no stack is captured.
 
 use std::panic::Location;
 
-use super::held::{HeldEntry, INLINE};
+use super::held::INLINE;
 use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::THREAD;
 use super::{registry, slow, Access};
@@ -22,17 +28,10 @@ pub(crate) fn acquire(state: &LockState, lock: LockInfo, access: Access) -> Lock
         }
         let id = state.id(&t.ids);
         let len = t.held.len();
-        if len > INLINE {
+        if len != 0 && (len > INLINE || !t.known_chains.contains(t.held.chain(), id)) {
             return None;
         }
-        for i in 0..len {
-            let from = t.held.inline_id(i);
-            if from == id || !t.cache.contains(from, id) {
-                return None;
-            }
-        }
-        let entry = HeldEntry { id, lock, access, acquired_at: site, in_graph: false };
-        Some(if t.held.push(entry) { id } else { 0 })
+        Some(if t.held.push(id, lock, access, site) { id } else { 0 })
     });
     match known {
         Ok(Some(id)) => id,
@@ -53,8 +52,7 @@ pub(crate) fn acquired(state: &LockState, lock: LockInfo, access: Access) -> Loc
                 return 0;
             }
             let id = state.id(&t.ids);
-            let entry = HeldEntry { id, lock, access, acquired_at: site, in_graph: false };
-            if t.held.push(entry) {
+            if t.held.push(id, lock, access, site) {
                 id
             } else {
                 0
@@ -69,8 +67,8 @@ pub(crate) fn release(state: &LockState, id: LockId) {
     if id == 0 {
         return;
     }
-    let removed = THREAD.try_with(|t| t.held.remove(id)).ok().flatten();
-    if removed.is_some_and(|e| e.in_graph) {
+    let in_graph = THREAD.try_with(|t| t.held.remove(id)).ok().flatten();
+    if in_graph == Some(true) {
         state.set_flag(IN_GRAPH);
     }
 }

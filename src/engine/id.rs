@@ -1,7 +1,9 @@
 //! Lock ids and the per-lock state word.
 //!
 //! Invariants: an id is allocated on a lock's first acquisition, from a
-//! global counter handed out to threads in blocks, and is never reused. The
+//! global counter handed out to threads in blocks, and is never reused. An
+//! id is the counter passed through a bijective mixer of 62-bit values, so
+//! ids look random: the held-set hash can simply add them up. The
 //! state word packs the id with two flags that tell a dropped lock whether
 //! it left anything in the global registry.
 
@@ -84,8 +86,20 @@ impl IdBlock {
             self.next.set(start);
             self.end.set(start + BLOCK);
         }
-        let id = self.next.get();
-        self.next.set(id + 1);
-        id
+        let count = self.next.get();
+        self.next.set(count + 1);
+        match scramble(count) {
+            0 => self.next(),
+            id => id,
+        }
     }
+}
+
+/// A bijection of `0..2^62` whose outputs for consecutive inputs share no
+/// linear relation (splitmix64's finalizer, kept to 62 bits).
+fn scramble(count: u64) -> LockId {
+    let mut x = count & ID_MASK;
+    x = ((x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9)) & ID_MASK;
+    x = ((x ^ (x >> 29)).wrapping_mul(0x94D0_49BB_1331_11EB)) & ID_MASK;
+    x ^ (x >> 32)
 }

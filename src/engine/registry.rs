@@ -13,25 +13,44 @@
 //! reverse, never two shards. Both recover from poisoning.
 
 use std::collections::hash_map::Entry as MapEntry;
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use once_cell::sync::Lazy;
+use rustc_hash::FxHashMap;
 
-use super::graph::{EdgeRecord, LockGraph, PathEdge};
+use super::graph::{Evidence, LockGraph, PathEdge};
 use super::id::{LockId, LockState, HAS_PENDING};
 use crate::report::LockInfo;
 
+/// The in-edges of a leaf: usually one, so the first is kept inline.
+struct Pending {
+    first: (LockId, Evidence),
+    more: Vec<(LockId, Evidence)>,
+}
+
+impl Pending {
+    fn add(&mut self, from: LockId, record: Evidence) {
+        if self.first.0 != from && !self.more.iter().any(|(f, _)| *f == from) {
+            self.more.push((from, record));
+        }
+    }
+
+    fn into_iter(self) -> impl Iterator<Item = (LockId, Evidence)> {
+        std::iter::once(self.first).chain(self.more)
+    }
+}
+
 enum Entry {
-    Pending(Vec<(LockId, EdgeRecord)>),
+    Pending(Pending),
     InGraph,
 }
 
 const SHARDS: usize = 16;
-static TABLE: Lazy<[Mutex<HashMap<LockId, Entry>>; SHARDS]> = Lazy::new(Default::default);
+type Shard = FxHashMap<LockId, Entry>;
+static TABLE: Lazy<[Mutex<Shard>; SHARDS]> = Lazy::new(Default::default);
 static GRAPH: Lazy<Mutex<LockGraph>> = Lazy::new(Default::default);
 
-fn shard(id: LockId) -> MutexGuard<'static, HashMap<LockId, Entry>> {
+fn shard(id: LockId) -> MutexGuard<'static, Shard> {
     TABLE[id as usize % SHARDS].lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -44,59 +63,43 @@ pub(super) fn promote(id: LockId, lock: LockInfo) {
     let mut table = shard(id);
     let pending = match table.insert(id, Entry::InGraph) {
         Some(Entry::InGraph) => return,
-        Some(Entry::Pending(pending)) => pending,
-        None => Vec::new(),
+        Some(Entry::Pending(pending)) => Some(pending),
+        None => None,
     };
     let mut graph = graph();
     graph.add_node(id, lock);
-    for (from, record) in pending {
+    for (from, record) in pending.into_iter().flat_map(Pending::into_iter) {
         // A source dropped since then left the graph; its edge goes too.
         if let Some(from_lock) = graph.lock_info(from) {
             // A leaf has no out-edges, so its in-edges close no cycle.
-            let _ = graph.add_edge((from, from_lock), (id, lock), record);
+            let _ = graph.add_edge((from, from_lock), (id, lock), record, false);
         }
     }
 }
 
-/// A cycle found while adding `edges[index]`.
-pub(super) struct Cycle {
-    pub(super) index: usize,
-    pub(super) path: Vec<PathEdge>,
-}
-
-/// Records `from -> to` for every given source, all already promoted.
-/// Returns the first edge that would close a cycle, which is not recorded.
-pub(super) fn add_in_edges(
+/// Records `from -> to`, `from` already promoted. When the edge would
+/// close a cycle it is not recorded and the path `to -> .. -> from` comes
+/// back (empty unless `report`).
+pub(super) fn add_in_edge(
+    from: (LockId, LockInfo),
     to: (LockId, LockInfo),
     state: &LockState,
-    edges: Vec<((LockId, LockInfo), EdgeRecord)>,
-) -> Option<Cycle> {
+    record: Evidence,
+    report: bool,
+) -> Result<(), Vec<PathEdge>> {
     let mut table = shard(to.0);
     match table.entry(to.0) {
         MapEntry::Occupied(mut entry) => match entry.get_mut() {
             Entry::Pending(pending) => {
-                for ((from, _), record) in edges {
-                    if !pending.iter().any(|(f, _)| *f == from) {
-                        pending.push((from, record));
-                    }
-                }
-                None
+                pending.add(from.0, record);
+                Ok(())
             }
-            Entry::InGraph => {
-                let mut graph = graph();
-                let mut first_cycle = None;
-                for (index, (from, record)) in edges.into_iter().enumerate() {
-                    if let Err(path) = graph.add_edge(from, to, record) {
-                        first_cycle.get_or_insert(Cycle { index, path });
-                    }
-                }
-                first_cycle
-            }
+            Entry::InGraph => graph().add_edge(from, to, record, report),
         },
         MapEntry::Vacant(entry) => {
-            entry.insert(Entry::Pending(edges.into_iter().map(|((f, _), r)| (f, r)).collect()));
+            entry.insert(Entry::Pending(Pending { first: (from.0, record), more: Vec::new() }));
             state.set_flag(HAS_PENDING);
-            None
+            Ok(())
         }
     }
 }

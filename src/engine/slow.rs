@@ -1,43 +1,47 @@
 //! The slow path of an acquisition: new edges, re-acquisitions, reports.
 //!
-//! Runs when an edge from a held lock into the acquired one is not in this
-//! thread's cache. Global state is touched here only, and no internal lock
-//! is held when a report is built or raised.
+//! Runs when this thread's cache does not know every edge from the held
+//! locks into the acquired one. Global state is touched here only, and no
+//! internal lock is held when a report is built or raised.
 
 use std::panic::Location;
 use std::sync::Arc;
 
-use super::graph::{EdgeRecord, PathEdge};
+use super::graph::PathEdge;
 use super::held::HeldEntry;
 use super::id::{LockId, LockState};
 use super::registry;
-use super::thread::{thread_name, trace_for, Suspended, ThreadState, THREAD};
+use super::thread::{evidence, thread_name, Suspended, ThreadState, THREAD};
 use super::Access;
-use crate::report::{self, Backtrace, Edge, HeldLock, LockInfo, Violation, ViolationKind};
+use crate::report::{self, Edge, HeldLock, LockInfo, Trace, Violation, ViolationKind};
 
 /// A violation found, and the edge to cache if the policy lets the thread
 /// go on (so that it is not reported again and again by this thread).
 struct Found {
-    violation: Violation,
+    violation: Option<Violation>,
     cache_after: Option<(LockId, LockId)>,
 }
 
 #[track_caller]
 pub(super) fn acquire(state: &LockState, lock: LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
-    let Ok((id, found)) = THREAD.try_with(|t| inspect(t, state, lock, site)) else {
+    let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, lock, site)));
+    let Ok((chain, (id, found))) = inspected else {
         return 0;
     };
     if let Some(found) = found {
-        {
+        if let Some(violation) = found.violation {
             let _untracked = Suspended::new();
-            report::raise(found.violation);
+            report::raise(violation);
         }
+        // The policy let the thread go on: do not report this again here.
         if let Some((from, to)) = found.cache_after {
-            let _ = THREAD.try_with(|t| t.cache.insert(from, to));
+            let _ = THREAD.try_with(|t| {
+                t.known_edges.insert(from, to);
+                t.known_chains.insert(chain, to);
+            });
         }
     }
-    let entry = HeldEntry { id, lock, access, acquired_at: site, in_graph: false };
-    THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
+    THREAD.try_with(|t| if t.held.push(id, lock, access, site) { id } else { 0 }).unwrap_or(0)
 }
 
 fn inspect(
@@ -47,84 +51,73 @@ fn inspect(
     site: &'static Location<'static>,
 ) -> (LockId, Option<Found>) {
     let id = state.id(&t.ids);
-    let held = t.held.to_vec();
-    if let Some(previous) = held.iter().rev().find(|e| e.id == id) {
-        let violation = reacquire(previous, lock, site, &held);
+    let len = t.held.len();
+    if let Some(previous) = (0..len).rev().filter_map(|i| t.held.get(i)).find(|e| e.id == id) {
+        let violation = report::wanted().then(|| reacquire(t, &previous, lock, site));
         return (id, Some(Found { violation, cache_after: None }));
     }
 
-    let mut sources: Vec<HeldEntry> = Vec::new();
-    for (i, entry) in held.iter().enumerate() {
-        if t.cache.contains(entry.id, id) || sources.iter().any(|s| s.id == entry.id) {
+    let wanted = report::wanted();
+    let mut refused: Option<(HeldEntry, Vec<PathEdge>)> = None;
+    for i in 0..len {
+        let Some(source) = t.held.get(i) else { continue };
+        if t.known_edges.contains(source.id, id) {
             continue;
         }
-        if !entry.in_graph {
-            registry::promote(entry.id, entry.lock);
+        if !source.in_graph {
+            registry::promote(source.id, source.lock);
             t.held.mark_in_graph(i);
         }
-        sources.push(*entry);
-    }
-    if sources.is_empty() {
-        return (id, None);
-    }
-
-    let thread = thread_name();
-    let mut fresh = None;
-    let edges = sources
-        .iter()
-        .map(|s| {
-            let record = EdgeRecord {
-                from_site: s.acquired_at,
-                to_site: site,
-                thread: thread.clone(),
-                trace: trace_for((s.acquired_at, site), &mut fresh),
-            };
-            ((s.id, s.lock), record)
-        })
-        .collect();
-    let cycle = registry::add_in_edges((id, lock), state, edges);
-    for (i, source) in sources.iter().enumerate() {
-        if cycle.as_ref().is_none_or(|c| c.index != i) {
-            t.cache.insert(source.id, id);
+        let record = evidence(source.acquired_at, site);
+        match registry::add_in_edge((source.id, source.lock), (id, lock), state, record, wanted) {
+            Ok(()) => t.known_edges.insert(source.id, id),
+            Err(path) => {
+                refused.get_or_insert((source, path));
+            }
         }
     }
-    let cycle = cycle.map(|cycle| {
-        let source = sources[cycle.index];
-        let violation = inversion(cycle.path, &source, lock, site, &thread, &held);
-        Found { violation, cache_after: Some((source.id, id)) }
-    });
-    (id, cycle)
+    match refused {
+        None => {
+            t.known_chains.insert(t.held.chain(), id);
+            (id, None)
+        }
+        Some((source, path)) => {
+            let violation = wanted.then(|| inversion(t, path, &source, lock, site));
+            (id, Some(Found { violation, cache_after: Some((source.id, id)) }))
+        }
+    }
 }
 
-fn held_locks(held: &[HeldEntry]) -> Vec<HeldLock> {
+fn held_locks(t: &ThreadState) -> Vec<HeldLock> {
+    let held = t.held.to_vec();
     held.iter().map(|e| HeldLock { lock: e.lock, access: e.access.verb(), acquired_at: e.acquired_at }).collect()
 }
 
-fn this_acquisition(from: &HeldEntry, to: LockInfo, site: &'static Location<'static>, thread: &str) -> Edge {
+fn this_acquisition(from: &HeldEntry, to: LockInfo, site: &'static Location<'static>, thread: &Arc<str>) -> Edge {
     Edge {
         from: from.lock,
         to,
         from_acquired_at: from.acquired_at,
         to_acquired_at: site,
-        thread: thread.to_owned(),
-        backtrace: Backtrace::resolve(&backtrace::Backtrace::new_unresolved()),
+        thread: thread.clone(),
+        trace: Arc::new(Trace::capture()),
     }
 }
 
-fn reacquire(previous: &HeldEntry, lock: LockInfo, site: &'static Location<'static>, held: &[HeldEntry]) -> Violation {
+fn reacquire(t: &ThreadState, previous: &HeldEntry, lock: LockInfo, site: &'static Location<'static>) -> Violation {
     let thread = thread_name();
     let edge = this_acquisition(previous, lock, site, &thread);
-    Violation::new(ViolationKind::Reacquire, vec![edge], held_locks(held), thread.to_string(), vec![previous.id])
+    Violation::new(ViolationKind::Reacquire, vec![edge], held_locks(t), thread, vec![previous.id])
 }
 
 fn inversion(
+    t: &ThreadState,
     path: Vec<PathEdge>,
     source: &HeldEntry,
     lock: LockInfo,
     site: &'static Location<'static>,
-    thread: &Arc<str>,
-    held: &[HeldEntry],
 ) -> Violation {
+    let thread = thread_name();
     let mut key = vec![source.id];
     let mut edges: Vec<Edge> = path
         .into_iter()
@@ -135,11 +128,11 @@ fn inversion(
                 to: p.to.1,
                 from_acquired_at: p.record.from_site,
                 to_acquired_at: p.record.to_site,
-                thread: p.record.thread.to_string(),
-                backtrace: Backtrace::resolve(&p.record.trace),
+                thread: p.record.thread.clone(),
+                trace: p.record.trace.clone(),
             }
         })
         .collect();
-    edges.push(this_acquisition(source, lock, site, thread));
-    Violation::new(ViolationKind::LockOrderInversion, edges, held_locks(held), thread.to_string(), key)
+    edges.push(this_acquisition(source, lock, site, &thread));
+    Violation::new(ViolationKind::LockOrderInversion, edges, held_locks(t), thread, key)
 }

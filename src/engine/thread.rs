@@ -7,18 +7,25 @@
 //! may be gone during thread teardown; every use has a fallback.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::Arc;
 
-use super::cache::EdgeCache;
+use rustc_hash::FxHashMap;
+
+use super::cache::PairCache;
+use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
 use super::id::IdBlock;
+use crate::report::Trace;
 
 #[derive(Debug)]
 pub(super) struct ThreadState {
     pub(super) held: HeldStack,
-    pub(super) cache: EdgeCache,
+    /// `(held-set hash, id)`: every edge from that held set into `id` is
+    /// known (the fast path).
+    pub(super) known_chains: PairCache,
+    /// `(from, to)` edges known (the slow path).
+    pub(super) known_edges: PairCache,
     pub(super) ids: IdBlock,
     /// Set while a handler runs or a report is built: acquisitions made
     /// then are not tracked.
@@ -29,7 +36,8 @@ impl ThreadState {
     const fn new() -> Self {
         ThreadState {
             held: HeldStack::new(),
-            cache: EdgeCache::new(),
+            known_chains: PairCache::new(),
+            known_edges: PairCache::new(),
             ids: IdBlock::new(),
             suspended: Cell::new(false),
         }
@@ -41,37 +49,46 @@ thread_local! {
     static SLOW: RefCell<SlowState> = RefCell::new(SlowState::default());
 }
 
-type SitePair = (&'static Location<'static>, &'static Location<'static>);
+/// A pair of acquisition sites, by address.
+type SitePair = (usize, usize);
 
 #[derive(Default)]
 struct SlowState {
     name: Option<Arc<str>>,
-    traces: HashMap<SitePair, Arc<backtrace::Backtrace>>,
+    records: FxHashMap<SitePair, Evidence>,
 }
 
 /// The current thread's name as shown in reports.
 pub(super) fn thread_name() -> Arc<str> {
-    let name = SLOW.try_with(|s| {
-        s.borrow_mut()
-            .name
-            .get_or_insert_with(|| {
-                let thread = std::thread::current();
-                match thread.name() {
-                    Some(name) => name.into(),
-                    None => format!("{:?}", thread.id()).into(),
-                }
-            })
-            .clone()
-    });
+    let name = SLOW.try_with(|s| s.borrow_mut().name.get_or_insert_with(current_name).clone());
+    // During thread teardown `thread::current` may no longer be available.
     name.unwrap_or_else(|_| "<exiting thread>".into())
 }
 
-/// The stack of an acquisition at `sites`: shared by every edge this thread
-/// creates at the same pair of sites, captured (unresolved) by the first.
-pub(super) fn trace_for(sites: SitePair, fresh: &mut Option<Arc<backtrace::Backtrace>>) -> Arc<backtrace::Backtrace> {
-    let mut capture = || fresh.get_or_insert_with(|| Arc::new(backtrace::Backtrace::new_unresolved())).clone();
-    SLOW.try_with(|s| s.borrow_mut().traces.entry(sites).or_insert_with(&mut capture).clone())
-        .unwrap_or_else(|_| capture())
+fn current_name() -> Arc<str> {
+    let thread = std::thread::current();
+    match thread.name() {
+        Some(name) => name.into(),
+        None => format!("{:?}", thread.id()).into(),
+    }
+}
+
+/// The record of an edge this thread creates from a lock acquired at
+/// `from_site` to one acquired at `to_site`: one per pair of sites, whose
+/// stack is captured (unresolved) by the first such edge.
+pub(super) fn evidence(from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
+    let fresh =
+        || Arc::new(EdgeRecord { from_site, to_site, thread: thread_name(), trace: Arc::new(Trace::capture()) });
+    let key = (from_site as *const Location<'_> as usize, to_site as *const Location<'_> as usize);
+    SLOW.try_with(|s| {
+        if let Some(record) = s.borrow().records.get(&key) {
+            return record.clone();
+        }
+        let record = fresh();
+        s.borrow_mut().records.insert(key, record.clone());
+        record
+    })
+    .unwrap_or_else(|_| fresh())
 }
 
 /// Stops tracking on this thread until dropped (also when unwinding).

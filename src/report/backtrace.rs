@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use once_cell::sync::OnceCell;
+
 /// A resolved backtrace of one acquisition, trimmed to the user's frames.
 ///
 /// # Examples
@@ -66,8 +68,34 @@ const HIDDEN_PREFIXES: &[&str] = &[
 /// Frames below this one are the runtime's thread or test start-up.
 const STACK_BOTTOM: &str = "__rust_begin_short_backtrace";
 
+/// A stack captured unresolved, resolved (and trimmed) the first time a
+/// report needs it. Shared by every edge and report that shows it.
+pub(crate) struct Trace {
+    raw: backtrace::Backtrace,
+    resolved: OnceCell<Backtrace>,
+}
+
+impl Trace {
+    /// Captures the current stack, unresolved (cheap).
+    #[inline(never)]
+    pub(crate) fn capture() -> Trace {
+        Trace { raw: backtrace::Backtrace::new_unresolved(), resolved: OnceCell::new() }
+    }
+
+    /// The trimmed, resolved stack.
+    pub(crate) fn resolved(&self) -> &Backtrace {
+        self.resolved.get_or_init(|| Backtrace::resolve(&self.raw))
+    }
+}
+
+impl fmt::Debug for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Trace")
+    }
+}
+
 impl Backtrace {
-    pub(crate) fn resolve(captured: &backtrace::Backtrace) -> Backtrace {
+    fn resolve(captured: &backtrace::Backtrace) -> Backtrace {
         let here = std::env::current_dir().ok();
         let mut captured = captured.clone();
         captured.resolve();

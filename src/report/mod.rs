@@ -7,8 +7,9 @@ mod policy;
 mod violation;
 
 pub use self::backtrace::Backtrace;
+pub(crate) use self::backtrace::Trace;
 pub use self::lock_info::LockInfo;
-#[cfg(lockorder_tracking)]
-pub(crate) use self::policy::raise;
 pub use self::policy::{clear_handler, policy, set_handler, set_policy, ParsePolicyError, Policy};
+#[cfg(lockorder_tracking)]
+pub(crate) use self::policy::{raise, wanted};
 pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};

@@ -139,6 +139,12 @@ pub fn clear_handler() {
     *HANDLER.write().unwrap_or_else(PoisonError::into_inner) = None;
 }
 
+/// Whether a violation found now would be seen by anyone: building a report
+/// (with a search for its cycle's records) is skipped when nobody would.
+pub(crate) fn wanted() -> bool {
+    policy() != Policy::Ignore || HANDLER.read().unwrap_or_else(PoisonError::into_inner).is_some()
+}
+
 static WARNED: Lazy<Mutex<HashSet<Vec<u64>>>> = Lazy::new(Default::default);
 
 /// Hands `violation` to the handler, then acts on the policy. Under `Panic`

@@ -2,8 +2,9 @@
 
 use std::fmt;
 use std::panic::Location;
+use std::sync::Arc;
 
-use super::{Backtrace, LockInfo};
+use super::{Backtrace, LockInfo, Trace};
 
 /// What kind of ordering bug a [`Violation`] is.
 #[non_exhaustive]
@@ -28,8 +29,8 @@ pub struct Edge {
     pub(crate) to: LockInfo,
     pub(crate) from_acquired_at: &'static Location<'static>,
     pub(crate) to_acquired_at: &'static Location<'static>,
-    pub(crate) thread: String,
-    pub(crate) backtrace: Backtrace,
+    pub(crate) thread: Arc<str>,
+    pub(crate) trace: Arc<Trace>,
 }
 
 impl Edge {
@@ -61,8 +62,10 @@ impl Edge {
     /// The stack of the acquisition of `to`: for recorded edges, captured
     /// when the edge was first seen; for the last edge of a cycle, the
     /// acquisition being attempted now.
+    ///
+    /// Resolved (symbol names, files, lines) the first time it is asked for.
     pub fn backtrace(&self) -> &Backtrace {
-        &self.backtrace
+        self.trace.resolved()
     }
 }
 
@@ -135,7 +138,7 @@ pub struct Violation {
     kind: ViolationKind,
     edges: Vec<Edge>,
     held: Vec<HeldLock>,
-    thread: String,
+    thread: Arc<str>,
     /// The ids of the locks of the cycle, sorted: identifies it for `Warn`.
     key: Vec<u64>,
 }
@@ -145,7 +148,7 @@ impl Violation {
         kind: ViolationKind,
         edges: Vec<Edge>,
         held: Vec<HeldLock>,
-        thread: String,
+        thread: Arc<str>,
         mut key: Vec<u64>,
     ) -> Violation {
         key.sort_unstable();
@@ -216,7 +219,7 @@ impl Violation {
                 )?;
                 writeln!(f, "      backtrace when this order was first seen:")?;
             }
-            write!(f, "{}", e.backtrace)?;
+            write!(f, "{}", e.backtrace())?;
             writeln!(f)?;
         }
         Ok(())
