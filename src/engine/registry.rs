@@ -22,21 +22,26 @@ use super::graph::{Evidence, LockGraph, PathEdge};
 use super::id::{LockId, LockState, HAS_PENDING};
 use crate::report::LockInfo;
 
-/// The in-edges of a leaf: usually one, so the first is kept inline.
+/// The in-edges of a leaf: usually one, so the first is kept inline and
+/// the entry stays small (the table holds one per lock in the graph too).
 struct Pending {
     first: (LockId, Evidence),
-    more: Vec<(LockId, Evidence)>,
+    more: Option<Box<Vec<(LockId, Evidence)>>>,
 }
 
 impl Pending {
     fn add(&mut self, from: LockId, record: Evidence) {
-        if self.first.0 != from && !self.more.iter().any(|(f, _)| *f == from) {
-            self.more.push((from, record));
+        if self.first.0 == from {
+            return;
+        }
+        let more = self.more.get_or_insert_with(Default::default);
+        if !more.iter().any(|(f, _)| *f == from) {
+            more.push((from, record));
         }
     }
 
     fn into_iter(self) -> impl Iterator<Item = (LockId, Evidence)> {
-        std::iter::once(self.first).chain(self.more)
+        std::iter::once(self.first).chain(self.more.into_iter().flat_map(|more| *more))
     }
 }
 
@@ -97,7 +102,7 @@ pub(super) fn add_in_edge(
             Entry::InGraph => graph().add_edge(from, to, record, report),
         },
         MapEntry::Vacant(entry) => {
-            entry.insert(Entry::Pending(Pending { first: (from.0, record), more: Vec::new() }));
+            entry.insert(Entry::Pending(Pending { first: (from.0, record), more: None }));
             state.set_flag(HAS_PENDING);
             Ok(())
         }
