@@ -54,7 +54,7 @@ impl LockTracker {
     #[inline]
     pub(crate) fn acquire(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, id: engine::acquire(&self.state, self.info, access) };
+        return HeldToken { tracker: self, id: engine::acquire(&self.state, &self.info, access) };
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
@@ -67,7 +67,7 @@ impl LockTracker {
     #[inline]
     pub(crate) fn acquired(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, id: engine::acquired(&self.state, self.info, access) };
+        return HeldToken { tracker: self, id: engine::acquired(&self.state, &self.info, access) };
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
@@ -111,7 +111,7 @@ impl HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         {
             engine::release(&self.tracker.state, self.id);
-            self.id = engine::acquire(&self.tracker.state, self.tracker.info, Access::Lock);
+            self.id = engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock);
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::report::LockInfo;
 /// back to [`release`], or `0` when the acquisition is not tracked.
 #[track_caller]
 #[inline]
-pub(crate) fn acquire(state: &LockState, lock: LockInfo, access: Access) -> LockId {
+pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
     let site = Location::caller();
     let known = THREAD.try_with(|t| {
         if t.suspended.get() {
@@ -31,11 +31,11 @@ pub(crate) fn acquire(state: &LockState, lock: LockInfo, access: Access) -> Lock
         if len != 0 && (len > INLINE || !t.known_chains.contains(t.held.chain(), id)) {
             return None;
         }
-        Some(if t.held.push(id, lock, access, site) { id } else { 0 })
+        Some(if t.held.push(id, *lock, access, site) { id } else { 0 })
     });
     match known {
         Ok(Some(id)) => id,
-        Ok(None) => slow::acquire(state, lock, access, site),
+        Ok(None) => slow::acquire(state, *lock, access, site),
         Err(_) => 0,
     }
 }
@@ -44,7 +44,7 @@ pub(crate) fn acquire(state: &LockState, lock: LockInfo, access: Access) -> Lock
 /// but no edge into it and no report.
 #[track_caller]
 #[inline]
-pub(crate) fn acquired(state: &LockState, lock: LockInfo, access: Access) -> LockId {
+pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
     let site = Location::caller();
     THREAD
         .try_with(|t| {
@@ -52,7 +52,7 @@ pub(crate) fn acquired(state: &LockState, lock: LockInfo, access: Access) -> Loc
                 return 0;
             }
             let id = state.id(&t.ids);
-            if t.held.push(id, lock, access, site) {
+            if t.held.push(id, *lock, access, site) {
                 id
             } else {
                 0
