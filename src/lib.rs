@@ -57,10 +57,11 @@
 //! # How it works
 //!
 //! Each lock gets an id on its first acquisition. Each thread keeps the
-//! list of locks it holds; acquiring `L` while holding `H1..Hn` records the
-//! edges `Hi -> L`. An edge this thread has recorded before is found in a
-//! per-thread cache, so a program's steady state takes no global lock,
-//! allocates nothing and captures no backtrace. A new edge is checked with
+//! list of locks it holds, and a hash of that set; acquiring `L` while
+//! holding `H1..Hn` records the edges `Hi -> L`. A per-thread cache keyed by
+//! (held-set hash, `L`) answers in one probe, whatever the depth, that
+//! every one of those edges is known already, so a program's steady state
+//! takes no global lock, allocates nothing and captures no backtrace. A new edge is checked with
 //! a breadth-first search of the global graph; one that would close a cycle
 //! is a [`Violation`]. Backtraces are captured, unresolved, only for new
 //! edges, and resolved only when a report is printed. A lock that has only
