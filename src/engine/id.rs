@@ -32,17 +32,25 @@ impl LockState {
     /// The lock's id, allocated from `ids` on first use.
     #[inline]
     pub(super) fn id(&self, ids: &IdBlock) -> LockId {
+        self.id_with(ids, 0)
+    }
+
+    /// The lock's id; if it is allocated now, `flags` are set with it (one
+    /// atomic operation instead of two for a lock whose first acquisition
+    /// records pending edges).
+    #[inline]
+    pub(super) fn id_with(&self, ids: &IdBlock, flags: u64) -> LockId {
         let id = self.0.load(Ordering::Relaxed) & ID_MASK;
         if id != 0 {
             return id;
         }
-        self.allocate(ids)
+        self.allocate(ids, flags)
     }
 
     #[cold]
-    fn allocate(&self, ids: &IdBlock) -> LockId {
+    fn allocate(&self, ids: &IdBlock, flags: u64) -> LockId {
         let fresh = ids.next();
-        match self.0.compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed) {
+        match self.0.compare_exchange(0, fresh | flags, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => fresh,
             // Another thread allocated first; its id wins, ours is skipped.
             Err(current) => current & ID_MASK,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::graph::PathEdge;
 use super::held::HeldEntry;
-use super::id::{LockId, LockState};
+use super::id::{LockId, LockState, HAS_PENDING};
 use super::registry;
 use super::thread::{evidence, thread_name, Suspended, ThreadState, THREAD};
 use super::Access;
@@ -50,8 +50,9 @@ fn inspect(
     lock: LockInfo,
     site: &'static Location<'static>,
 ) -> (LockId, Option<Found>) {
-    let id = state.id(&t.ids);
     let len = t.held.len();
+    // A lock first acquired here, under other locks, gets pending in-edges.
+    let id = state.id_with(&t.ids, if len > 0 { HAS_PENDING } else { 0 });
     if let Some(previous) = (0..len).rev().filter_map(|i| t.held.get(i)).find(|e| e.id == id) {
         let violation = report::wanted().then(|| reacquire(t, &previous, lock, site));
         return (id, Some(Found { violation, cache_after: None }));

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use once_cell::sync::Lazy;
@@ -108,6 +108,8 @@ pub fn policy() -> Policy {
 
 type Handler = Arc<dyn Fn(&Violation) + Send + Sync>;
 static HANDLER: RwLock<Option<Handler>> = RwLock::new(None);
+/// Whether `HANDLER` holds one, readable without taking its lock.
+static HANDLER_SET: AtomicBool = AtomicBool::new(false);
 
 /// Calls `handler` with every violation, before the policy acts.
 ///
@@ -125,7 +127,9 @@ pub fn set_handler<F>(handler: F)
 where
     F: Fn(&Violation) + Send + Sync + 'static,
 {
-    *HANDLER.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(handler));
+    let mut slot = HANDLER.write().unwrap_or_else(PoisonError::into_inner);
+    *slot = Some(Arc::new(handler));
+    HANDLER_SET.store(true, Ordering::Relaxed);
 }
 
 /// Removes the handler set by [`set_handler`].
@@ -136,13 +140,15 @@ where
 /// lockorder::clear_handler();
 /// ```
 pub fn clear_handler() {
-    *HANDLER.write().unwrap_or_else(PoisonError::into_inner) = None;
+    let mut slot = HANDLER.write().unwrap_or_else(PoisonError::into_inner);
+    *slot = None;
+    HANDLER_SET.store(false, Ordering::Relaxed);
 }
 
 /// Whether a violation found now would be seen by anyone: building a report
 /// (with a search for its cycle's records) is skipped when nobody would.
 pub(crate) fn wanted() -> bool {
-    policy() != Policy::Ignore || HANDLER.read().unwrap_or_else(PoisonError::into_inner).is_some()
+    policy() != Policy::Ignore || HANDLER_SET.load(Ordering::Relaxed)
 }
 
 static WARNED: Lazy<Mutex<HashSet<Vec<u64>>>> = Lazy::new(Default::default);
