@@ -26,6 +26,8 @@ use crate::report::LockInfo;
 /// the entry stays small (the table holds one per lock in the graph too).
 struct Pending {
     first: (LockId, Evidence),
+    // Boxed: a thin pointer keeps the table's entries at 24 bytes.
+    #[allow(clippy::box_collection)]
     more: Option<Box<Vec<(LockId, Evidence)>>>,
 }
 
