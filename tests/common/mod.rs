@@ -7,7 +7,7 @@
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{PoisonError, TryLockError};
+use std::sync::{LockResult, PoisonError, TryLockError};
 
 use lockorder::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -108,6 +108,53 @@ impl Lock {
         }
     }
 
+    /// Blocking acquisition that reports poisoning as std does: a poisoned
+    /// lock gives its (working) guard back inside the `PoisonError`.
+    #[track_caller]
+    pub fn acquire_checked(&self) -> Result<Guard<'_>, PoisonError<Guard<'_>>> {
+        fn wrap<G, U>(result: LockResult<G>, f: impl FnOnce(G) -> U) -> Result<U, PoisonError<U>> {
+            match result {
+                Ok(guard) => Ok(f(guard)),
+                Err(poisoned) => Err(PoisonError::new(f(poisoned.into_inner()))),
+            }
+        }
+        match self {
+            Lock::Mutex(m) => wrap(m.lock(), Guard::Mutex),
+            Lock::Read(l) => wrap(l.read(), Guard::Read),
+            Lock::Write(l) => wrap(l.write(), Guard::Write),
+        }
+    }
+
+    /// Poisons the lock: a thread named `poisoner` takes it exclusively (a
+    /// write lock for both `RwLock` kinds: a reader does not poison) and
+    /// panics while holding it.
+    pub fn poison(&self) {
+        let joined = on_thread("poisoner", || {
+            let _guard = match self {
+                Lock::Mutex(m) => Guard::Mutex(m.lock().unwrap_or_else(PoisonError::into_inner)),
+                Lock::Read(l) | Lock::Write(l) => Guard::Write(l.write().unwrap_or_else(PoisonError::into_inner)),
+            };
+            panic!("{POISONER_PANIC}");
+        });
+        let payload = joined.expect_err("the poisoner panics");
+        assert_eq!(panic_message(&*payload), Some(POISONER_PANIC), "the poisoner should panic with its own message");
+        assert!(self.is_poisoned(), "a panic while holding the lock poisons it");
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        match self {
+            Lock::Mutex(m) => m.is_poisoned(),
+            Lock::Read(l) | Lock::Write(l) => l.is_poisoned(),
+        }
+    }
+
+    pub fn clear_poison(&self) {
+        match self {
+            Lock::Mutex(m) => m.clear_poison(),
+            Lock::Read(l) | Lock::Write(l) => l.clear_poison(),
+        }
+    }
+
     /// How reports name this lock.
     pub fn name(&self) -> String {
         match self {
@@ -132,6 +179,15 @@ pub fn nest(first: &Lock, second: &Lock) {
 /// Runs `f` on a new thread named `name` and joins it at once.
 pub fn on_thread<R: Send>(name: &str, f: impl FnOnce() -> R + Send) -> std::thread::Result<R> {
     std::thread::scope(|s| std::thread::Builder::new().name(name.to_owned()).spawn_scoped(s, f).unwrap().join())
+}
+
+/// What [`Lock::poison`]'s thread panics with.
+pub const POISONER_PANIC: &str = "the poisoner panics while holding the lock";
+
+/// The message of a panic payload made by `panic!` (a `&str` or a
+/// `String`), if it is one.
+pub fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 /// The text of the lockorder report carried by a panic payload; panics if
@@ -201,4 +257,18 @@ pub fn is_inversion(report: &str) -> bool {
 pub fn is_reacquire(report: &str) -> bool {
     report.starts_with("lockorder: potential deadlock: thread `")
         && report.lines().next().unwrap().ends_with("which it already holds")
+}
+
+/// The lock names of the report's `locks held by thread` section, oldest
+/// first.
+pub fn held_of(report: &str) -> Vec<String> {
+    let mut lines = report.lines().skip_while(|l| !l.starts_with("  locks held by thread `"));
+    assert!(lines.next().is_some(), "no held locks section in the report:\n{report}");
+    lines
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let l = l.trim_start();
+            l[..l.rfind(" (").unwrap_or_else(|| panic!("malformed held lock line {l:?}"))].to_owned()
+        })
+        .collect()
 }
