@@ -249,6 +249,14 @@ fn child_lockorder_is_panic() {
 }
 
 #[test]
+fn without_lockorder_the_policy_is_panic() {
+    assert_eq!(Policy::default(), Policy::Panic);
+    let child = run_child("child_lockorder_is_panic", &[]);
+    child.assert_passed("child_lockorder_is_panic");
+    assert_eq!(child.stderr, "", "nothing is printed");
+}
+
+#[test]
 fn an_unknown_lockorder_value_warns_once_and_keeps_panic() {
     let child = run_child("child_lockorder_is_panic", &[("LOCKORDER", "bogus")]);
     child.assert_passed("child_lockorder_is_panic");
