@@ -12,7 +12,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// # if cfg!(debug_assertions) {
+/// # if lockorder::enabled() {
 /// use lockorder::sync::Mutex;
 ///
 /// let violation = std::sync::Arc::new(std::sync::Mutex::new(None));
