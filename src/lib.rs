@@ -10,7 +10,7 @@
 //! is enough.
 //!
 //! ```
-//! # if cfg!(debug_assertions) {
+//! # if lockorder::enabled() {
 //! use lockorder::sync::Mutex;
 //!
 //! let accounts = Mutex::new_named("accounts", 0);

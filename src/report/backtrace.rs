@@ -14,7 +14,7 @@ use once_cell::sync::OnceCell;
 /// # Examples
 ///
 /// ```
-/// # if cfg!(debug_assertions) {
+/// # if lockorder::enabled() {
 /// use lockorder::sync::Mutex;
 ///
 /// let violation = std::sync::Arc::new(std::sync::Mutex::new(None));

@@ -104,7 +104,7 @@ impl HeldLock {
 /// # Examples
 ///
 /// ```
-/// # if cfg!(debug_assertions) {
+/// # if lockorder::enabled() {
 /// use lockorder::sync::Mutex;
 /// use std::sync::{Arc, Mutex as StdMutex};
 ///

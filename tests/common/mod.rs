@@ -7,9 +7,10 @@
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{PoisonError, TryLockError};
+use std::sync::{Arc, LockResult, PoisonError, TryLockError};
 
 use lockorder::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use lockorder::{Policy, Violation};
 
 /// How a scenario takes its locks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +109,53 @@ impl Lock {
         }
     }
 
+    /// Blocking acquisition that reports poisoning as std does: a poisoned
+    /// lock gives its (working) guard back inside the `PoisonError`.
+    #[track_caller]
+    pub fn acquire_checked(&self) -> Result<Guard<'_>, PoisonError<Guard<'_>>> {
+        fn wrap<G, U>(result: LockResult<G>, f: impl FnOnce(G) -> U) -> Result<U, PoisonError<U>> {
+            match result {
+                Ok(guard) => Ok(f(guard)),
+                Err(poisoned) => Err(PoisonError::new(f(poisoned.into_inner()))),
+            }
+        }
+        match self {
+            Lock::Mutex(m) => wrap(m.lock(), Guard::Mutex),
+            Lock::Read(l) => wrap(l.read(), Guard::Read),
+            Lock::Write(l) => wrap(l.write(), Guard::Write),
+        }
+    }
+
+    /// Poisons the lock: a thread named `poisoner` takes it exclusively (a
+    /// write lock for both `RwLock` kinds: a reader does not poison) and
+    /// panics while holding it.
+    pub fn poison(&self) {
+        let joined = on_thread("poisoner", || {
+            let _guard = match self {
+                Lock::Mutex(m) => Guard::Mutex(m.lock().unwrap_or_else(PoisonError::into_inner)),
+                Lock::Read(l) | Lock::Write(l) => Guard::Write(l.write().unwrap_or_else(PoisonError::into_inner)),
+            };
+            panic!("{POISONER_PANIC}");
+        });
+        let payload = joined.expect_err("the poisoner panics");
+        assert_eq!(panic_message(&*payload), Some(POISONER_PANIC), "the poisoner should panic with its own message");
+        assert!(self.is_poisoned(), "a panic while holding the lock poisons it");
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        match self {
+            Lock::Mutex(m) => m.is_poisoned(),
+            Lock::Read(l) | Lock::Write(l) => l.is_poisoned(),
+        }
+    }
+
+    pub fn clear_poison(&self) {
+        match self {
+            Lock::Mutex(m) => m.clear_poison(),
+            Lock::Read(l) | Lock::Write(l) => l.clear_poison(),
+        }
+    }
+
     /// How reports name this lock.
     pub fn name(&self) -> String {
         match self {
@@ -132,6 +180,15 @@ pub fn nest(first: &Lock, second: &Lock) {
 /// Runs `f` on a new thread named `name` and joins it at once.
 pub fn on_thread<R: Send>(name: &str, f: impl FnOnce() -> R + Send) -> std::thread::Result<R> {
     std::thread::scope(|s| std::thread::Builder::new().name(name.to_owned()).spawn_scoped(s, f).unwrap().join())
+}
+
+/// What [`Lock::poison`]'s thread panics with.
+pub const POISONER_PANIC: &str = "the poisoner panics while holding the lock";
+
+/// The message of a panic payload made by `panic!` (a `&str` or a
+/// `String`), if it is one.
+pub fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 /// The text of the lockorder report carried by a panic payload; panics if
@@ -201,4 +258,115 @@ pub fn is_inversion(report: &str) -> bool {
 pub fn is_reacquire(report: &str) -> bool {
     report.starts_with("lockorder: potential deadlock: thread `")
         && report.lines().next().unwrap().ends_with("which it already holds")
+}
+
+/// The lock names of the report's `locks held by thread` section, oldest
+/// first.
+pub fn held_of(report: &str) -> Vec<String> {
+    let mut lines = report.lines().skip_while(|l| !l.starts_with("  locks held by thread `"));
+    assert!(lines.next().is_some(), "no held locks section in the report:\n{report}");
+    lines
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let l = l.trim_start();
+            l[..l.rfind(" (").unwrap_or_else(|| panic!("malformed held lock line {l:?}"))].to_owned()
+        })
+        .collect()
+}
+
+/// Set in the environment of a test binary re-run by [`run_child`]; a
+/// child test does its work only when it is set.
+pub const CHILD_ENV: &str = "LOCKORDER_TEST_CHILD";
+
+/// Whether this process is a child started by [`run_child`].
+pub fn is_child() -> bool {
+    std::env::var_os(CHILD_ENV).is_some()
+}
+
+/// What a child test run printed, and how it ended.
+#[derive(Debug)]
+pub struct ChildRun {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ChildRun {
+    /// Asserts that the child ran its test and the test passed.
+    #[track_caller]
+    pub fn assert_passed(&self, test: &str) {
+        assert!(
+            self.status.success() && self.stdout.contains(&format!("test {test} ... ok")),
+            "the child test `{test}` should pass; it ended with {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+    }
+}
+
+/// Re-runs this test binary in a child process, running only the test
+/// `test` (with output not captured), with `CHILD_ENV` and `env` set and
+/// `LOCKORDER` unset unless `env` sets it.
+pub fn run_child(test: &str, env: &[(&str, &str)]) -> ChildRun {
+    let exe = std::env::current_exe().expect("the path of the test binary");
+    let mut command = std::process::Command::new(exe);
+    command.args(["--exact", test, "--nocapture", "--test-threads=1"]).env(CHILD_ENV, "1").env_remove("LOCKORDER");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("the test binary runs");
+    ChildRun {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Exclusive use of lockorder's global state (policy, handler) and of the
+/// panic hook for one test; the other tests of the binary that take it
+/// wait. On drop, puts back the policy found and removes the handler.
+/// Tests that take it must not leave a handler behind on purpose.
+#[must_use = "the global state is only reserved while this is held"]
+pub struct GlobalState {
+    policy: Policy,
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
+
+/// Reserves the global state; see [`GlobalState`].
+pub fn global_state() -> GlobalState {
+    // A std mutex: a lockorder one would be held around every test body.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    GlobalState { policy: lockorder::policy(), _serial: serial }
+}
+
+impl Drop for GlobalState {
+    fn drop(&mut self) {
+        lockorder::clear_handler();
+        lockorder::set_policy(self.policy);
+    }
+}
+
+/// Sets a handler that keeps every violation raised on a thread named
+/// `thread`, and returns where they go.
+pub fn collect_violations(thread: &'static str) -> Arc<std::sync::Mutex<Vec<Violation>>> {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    lockorder::set_handler(move |violation| {
+        if std::thread::current().name() == Some(thread) {
+            sink.lock().unwrap_or_else(PoisonError::into_inner).push(violation.clone());
+        }
+    });
+    seen
+}
+
+/// Takes the violations collected so far.
+pub fn take_violations(seen: &std::sync::Mutex<Vec<Violation>>) -> Vec<Violation> {
+    std::mem::take(&mut *seen.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// The names of a violation's locks, in cycle order.
+pub fn lock_names(violation: &Violation) -> Vec<String> {
+    violation.locks().iter().map(ToString::to_string).collect()
 }
