@@ -204,8 +204,6 @@ fn child_thread_local_destructor_locking_in_the_reverse_order() {
 /// recorded order: the thread exits and is joined, nothing aborts or
 /// hangs. The scenario runs in a child process (see the child test).
 #[test]
-#[ignore = "crate bug: the violation found in a thread-local destructor is raised as a panic, \
-            which std turns into `fatal runtime error: thread local panicked on drop` (abort)"]
 fn locking_in_a_conflicting_order_in_a_thread_local_destructor_does_not_abort() {
     let _global = global_state();
     let child = run_child(CONFLICT_CHILD, &[]);

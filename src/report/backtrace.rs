@@ -33,6 +33,9 @@ use once_cell::sync::OnceCell;
 #[derive(Clone, Default)]
 pub struct Backtrace {
     frames: Vec<Frame>,
+    /// The stack runs a thread-local's destructor, where a panic aborts the
+    /// process.
+    in_thread_local_destructor: bool,
 }
 
 #[derive(Clone)]
@@ -68,6 +71,15 @@ const HIDDEN_PREFIXES: &[&str] = &[
 /// Frames below this one are the runtime's thread or test start-up.
 const STACK_BOTTOM: &str = "__rust_begin_short_backtrace";
 
+/// Functions that run thread-local destructors (std's, glibc's, macOS's).
+const THREAD_LOCAL_DESTRUCTORS: &[&str] = &[
+    "thread_local::abort_on_dtor_unwind",
+    "thread_local::native::",
+    "thread_local::destructors",
+    "__call_tls_dtors",
+    "_tlv_exit",
+];
+
 /// A stack captured unresolved, resolved (and trimmed) the first time a
 /// report needs it. Shared by every edge and report that shows it.
 pub(crate) struct Trace {
@@ -100,12 +112,17 @@ impl Backtrace {
         let mut captured = captured.clone();
         captured.resolve();
         let mut frames = Vec::new();
+        let mut in_thread_local_destructor = false;
         'outer: for frame in captured.frames() {
             for symbol in frame.symbols() {
                 let Some(name) = symbol.name() else { continue };
                 let function = format!("{name:#}");
                 if function.contains(STACK_BOTTOM) {
                     break 'outer;
+                }
+                if THREAD_LOCAL_DESTRUCTORS.iter().any(|f| function.contains(f)) {
+                    in_thread_local_destructor = true;
+                    continue;
                 }
                 if HIDDEN_PREFIXES.iter().any(|p| function.starts_with(p)) {
                     continue;
@@ -120,7 +137,12 @@ impl Backtrace {
                 });
             }
         }
-        Backtrace { frames }
+        Backtrace { frames, in_thread_local_destructor }
+    }
+
+    /// Whether the stack runs a thread-local's destructor.
+    pub(crate) fn in_thread_local_destructor(&self) -> bool {
+        self.in_thread_local_destructor
     }
 
     /// The function names of the frames, innermost first.

@@ -162,7 +162,11 @@ pub(crate) fn raise(violation: Violation) {
         handler(&violation);
     }
     match policy() {
-        Policy::Panic if std::thread::panicking() => eprintln!("{violation}"),
+        // A second panic would abort, and so would one that leaves a
+        // thread-local's destructor: print instead.
+        Policy::Panic if std::thread::panicking() || violation.attempt().backtrace().in_thread_local_destructor() => {
+            eprintln!("{violation}")
+        }
         Policy::Panic => panic!("{violation}"),
         Policy::Warn => {
             let first = WARNED.lock().unwrap_or_else(PoisonError::into_inner).insert(violation.key().to_vec());

@@ -200,7 +200,8 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.get_mut()
     }
 
-    /// How reports name this mutex.
+    /// How reports name this mutex. With tracking compiled out no name or
+    /// creation site is kept, and the site is the one of this call.
     ///
     /// # Examples
     ///
@@ -210,6 +211,7 @@ impl<T: ?Sized> Mutex<T> {
     ///     assert_eq!(m.lock_info().to_string(), "cache");
     /// }
     /// ```
+    #[track_caller]
     pub fn lock_info(&self) -> LockInfo {
         self.tracker.info()
     }

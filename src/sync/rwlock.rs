@@ -240,7 +240,8 @@ impl<T: ?Sized> RwLock<T> {
         self.inner.get_mut()
     }
 
-    /// How reports name this lock.
+    /// How reports name this lock. With tracking compiled out no name or
+    /// creation site is kept, and the site is the one of this call.
     ///
     /// # Examples
     ///
@@ -250,6 +251,7 @@ impl<T: ?Sized> RwLock<T> {
     ///     assert_eq!(lock.lock_info().to_string(), "table");
     /// }
     /// ```
+    #[track_caller]
     pub fn lock_info(&self) -> LockInfo {
         self.tracker.info()
     }
