@@ -10,6 +10,7 @@ mod mutex;
 mod once;
 mod once_lock;
 mod poison;
+mod poisoning_lock;
 mod rwlock;
 
 pub use self::condvar::Condvar;

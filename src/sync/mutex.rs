@@ -5,6 +5,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{LockResult, TryLockResult};
 
 use super::poison::{map_result, map_try_result};
+use super::poisoning_lock::{forward_guard_fmt, poisoning_lock};
 use crate::report::LockInfo;
 use crate::tracked::{Access, HeldToken, LockTracker};
 
@@ -44,59 +45,7 @@ pub struct MutexGuard<'a, T: ?Sized> {
     pub(super) token: HeldToken<'a>,
 }
 
-impl<T> Mutex<T> {
-    /// Creates an unlocked mutex, named in reports by where it was created.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use lockorder::sync::Mutex;
-    ///
-    /// static GLOBAL: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-    /// GLOBAL.lock().unwrap().push(1);
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new(value: T) -> Mutex<T> {
-        Mutex { tracker: LockTracker::new(None), inner: std::sync::Mutex::new(value) }
-    }
-
-    /// Creates an unlocked mutex that reports name `name`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use lockorder::sync::Mutex;
-    ///
-    /// static QUEUE: Mutex<Vec<u8>> = Mutex::new_named("queue", Vec::new());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() {
-    ///     assert_eq!(QUEUE.lock_info().name(), Some("queue"));
-    /// }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new_named(name: &'static str, value: T) -> Mutex<T> {
-        Mutex { tracker: LockTracker::new(Some(name)), inner: std::sync::Mutex::new(value) }
-    }
-
-    /// Consumes the mutex and returns the value.
-    ///
-    /// # Errors
-    ///
-    /// If another user of this mutex panicked while holding it, the value
-    /// comes back inside a [`PoisonError`](std::sync::PoisonError).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = lockorder::sync::Mutex::new(7);
-    /// assert_eq!(m.into_inner().unwrap(), 7);
-    /// ```
-    pub fn into_inner(self) -> LockResult<T> {
-        self.inner.into_inner()
-    }
-}
+poisoning_lock!(Mutex, "mutex");
 
 impl<T: ?Sized> Mutex<T> {
     /// Acquires the mutex, blocking the thread until it is available.
@@ -154,87 +103,6 @@ impl<T: ?Sized> Mutex<T> {
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
         map_try_result(self.inner.try_lock(), |inner| MutexGuard { inner, token: self.tracker.acquired(Access::Lock) })
     }
-
-    /// Whether a thread panicked while holding this mutex.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(!lockorder::sync::Mutex::new(()).is_poisoned());
-    /// ```
-    #[inline]
-    pub fn is_poisoned(&self) -> bool {
-        self.inner.is_poisoned()
-    }
-
-    /// Clears the poisoned state.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = lockorder::sync::Mutex::new(());
-    /// m.clear_poison();
-    /// assert!(!m.is_poisoned());
-    /// ```
-    #[inline]
-    pub fn clear_poison(&self) {
-        self.inner.clear_poison();
-    }
-
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Errors
-    ///
-    /// If the mutex is poisoned, the reference comes inside a
-    /// [`PoisonError`](std::sync::PoisonError).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = lockorder::sync::Mutex::new(1);
-    /// *m.get_mut().unwrap() = 2;
-    /// assert_eq!(*m.lock().unwrap(), 2);
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        self.inner.get_mut()
-    }
-
-    /// How reports name this mutex. With tracking compiled out no name or
-    /// creation site is kept, and the site is the one of this call.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = lockorder::sync::Mutex::new_named("cache", ());
-    /// if lockorder::enabled() {
-    ///     assert_eq!(m.lock_info().to_string(), "cache");
-    /// }
-    /// ```
-    #[track_caller]
-    pub fn lock_info(&self) -> LockInfo {
-        self.tracker.info()
-    }
-}
-
-impl<T: Default> Default for Mutex<T> {
-    #[track_caller]
-    fn default() -> Mutex<T> {
-        Mutex::new(T::default())
-    }
-}
-
-impl<T> From<T> for Mutex<T> {
-    #[track_caller]
-    fn from(value: T) -> Mutex<T> {
-        Mutex::new(value)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
 }
 
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
@@ -253,14 +121,4 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.inner, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&*self.inner, f)
-    }
-}
+forward_guard_fmt!(MutexGuard);

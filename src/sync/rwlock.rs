@@ -5,6 +5,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{LockResult, TryLockResult};
 
 use super::poison::{map_result, map_try_result};
+use super::poisoning_lock::{forward_guard_fmt, poisoning_lock};
 use crate::report::LockInfo;
 use crate::tracked::{Access, HeldToken, LockTracker};
 
@@ -50,54 +51,7 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
     _token: HeldToken<'a>,
 }
 
-impl<T> RwLock<T> {
-    /// Creates an unlocked lock, named in reports by where it was created.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static CONFIG: lockorder::sync::RwLock<u32> = lockorder::sync::RwLock::new(0);
-    /// assert_eq!(*CONFIG.read().unwrap(), 0);
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new(value: T) -> RwLock<T> {
-        RwLock { tracker: LockTracker::new(None), inner: std::sync::RwLock::new(value) }
-    }
-
-    /// Creates an unlocked lock that reports name `name`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let lock = lockorder::sync::RwLock::new_named("routes", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() {
-    ///     assert_eq!(lock.lock_info().name(), Some("routes"));
-    /// }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new_named(name: &'static str, value: T) -> RwLock<T> {
-        RwLock { tracker: LockTracker::new(Some(name)), inner: std::sync::RwLock::new(value) }
-    }
-
-    /// Consumes the lock and returns the value.
-    ///
-    /// # Errors
-    ///
-    /// The value comes inside a [`PoisonError`](std::sync::PoisonError) if
-    /// a writer panicked.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(lockorder::sync::RwLock::new(3).into_inner().unwrap(), 3);
-    /// ```
-    pub fn into_inner(self) -> LockResult<T> {
-        self.inner.into_inner()
-    }
-}
+poisoning_lock!(RwLock, "lock");
 
 impl<T: ?Sized> RwLock<T> {
     /// Acquires shared access, blocking while a writer holds the lock.
@@ -196,85 +150,6 @@ impl<T: ?Sized> RwLock<T> {
             _token: self.tracker.acquired(Access::Write),
         })
     }
-
-    /// Whether a writer panicked while holding this lock.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(!lockorder::sync::RwLock::new(()).is_poisoned());
-    /// ```
-    #[inline]
-    pub fn is_poisoned(&self) -> bool {
-        self.inner.is_poisoned()
-    }
-
-    /// Clears the poisoned state.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let lock = lockorder::sync::RwLock::new(());
-    /// lock.clear_poison();
-    /// ```
-    #[inline]
-    pub fn clear_poison(&self) {
-        self.inner.clear_poison();
-    }
-
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Errors
-    ///
-    /// Inside a [`PoisonError`](std::sync::PoisonError) if poisoned.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut lock = lockorder::sync::RwLock::new(0);
-    /// *lock.get_mut().unwrap() = 10;
-    /// assert_eq!(*lock.read().unwrap(), 10);
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        self.inner.get_mut()
-    }
-
-    /// How reports name this lock. With tracking compiled out no name or
-    /// creation site is kept, and the site is the one of this call.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let lock = lockorder::sync::RwLock::new_named("table", ());
-    /// if lockorder::enabled() {
-    ///     assert_eq!(lock.lock_info().to_string(), "table");
-    /// }
-    /// ```
-    #[track_caller]
-    pub fn lock_info(&self) -> LockInfo {
-        self.tracker.info()
-    }
-}
-
-impl<T: Default> Default for RwLock<T> {
-    #[track_caller]
-    fn default() -> RwLock<T> {
-        RwLock::new(T::default())
-    }
-}
-
-impl<T> From<T> for RwLock<T> {
-    #[track_caller]
-    fn from(value: T) -> RwLock<T> {
-        RwLock::new(value)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
 }
 
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
@@ -302,20 +177,4 @@ impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     }
 }
 
-macro_rules! forward_fmt {
-    ($($guard:ident),*) => {$(
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&*self.inner, f)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&*self.inner, f)
-            }
-        }
-    )*};
-}
-
-forward_fmt!(RwLockReadGuard, RwLockWriteGuard);
+forward_guard_fmt!(RwLockReadGuard, RwLockWriteGuard);
