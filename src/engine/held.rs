@@ -26,27 +26,35 @@ pub(super) struct HeldEntry {
     pub(super) lock: LockInfo,
     pub(super) access: Access,
     pub(super) acquired_at: &'static Location<'static>,
+    /// The nesting level asked for at the acquisition (0 unless
+    /// `lock_nested` and the like): it refines the lock's class.
+    pub(super) subclass: u8,
     /// This thread made sure, during this hold, that the lock has a node in
     /// the graph (it became the source of an edge).
     pub(super) in_graph: bool,
 }
 
-/// What the fast path never reads back.
-#[derive(Clone, Copy, Debug)]
-struct Meta {
-    lock: LockInfo,
-    access: Access,
-    acquired_at: &'static Location<'static>,
-    in_graph: bool,
-}
-
-impl Meta {
-    const EMPTY: Meta = Meta {
+impl HeldEntry {
+    const EMPTY: HeldEntry = HeldEntry {
+        id: 0,
         lock: LockInfo::new(None, Location::caller()),
         access: Access::Lock,
         acquired_at: Location::caller(),
+        subclass: 0,
         in_graph: false,
     };
+
+    /// What the entry adds to the held-set hash.
+    #[inline]
+    fn hash(id: LockId, subclass: u8) -> u64 {
+        id.wrapping_add(subclass as u64)
+    }
+}
+
+/// The fast-path cache key of acquiring `id` at nesting level `subclass`.
+#[inline]
+pub(super) fn acquisition_key(id: LockId, subclass: u8) -> u64 {
+    HeldEntry::hash(id, subclass)
 }
 
 /// How many held locks fit before spilling; deeper nesting takes the slow
@@ -61,8 +69,9 @@ thread_local! {
 pub(super) struct HeldStack {
     len: Cell<usize>,
     chain: Cell<u64>,
+    /// The ids of `entries`, apart: all a last-in-first-out release reads.
     ids: [Cell<LockId>; INLINE],
-    meta: [Cell<Meta>; INLINE],
+    entries: [Cell<HeldEntry>; INLINE],
 }
 
 impl HeldStack {
@@ -71,7 +80,7 @@ impl HeldStack {
             len: Cell::new(0),
             chain: Cell::new(0),
             ids: [const { Cell::new(0) }; INLINE],
-            meta: [const { Cell::new(Meta::EMPTY) }; INLINE],
+            entries: [const { Cell::new(HeldEntry::EMPTY) }; INLINE],
         }
     }
 
@@ -91,15 +100,7 @@ impl HeldStack {
             return None;
         }
         if i < INLINE {
-            let m = self.meta[i].get();
-            let id = self.ids[i].get();
-            return Some(HeldEntry {
-                id,
-                lock: m.lock,
-                access: m.access,
-                acquired_at: m.acquired_at,
-                in_graph: m.in_graph,
-            });
+            return Some(self.entries[i].get());
         }
         SPILL.try_with(|s| s.borrow().get(i - INLINE).copied()).ok().flatten()
     }
@@ -107,7 +108,7 @@ impl HeldStack {
     fn set(&self, i: usize, e: HeldEntry) {
         if i < INLINE {
             self.ids[i].set(e.id);
-            self.meta[i].set(Meta { lock: e.lock, access: e.access, acquired_at: e.acquired_at, in_graph: e.in_graph });
+            self.entries[i].set(e);
         } else {
             let _ = SPILL.try_with(|s| s.borrow_mut()[i - INLINE] = e);
         }
@@ -120,19 +121,12 @@ impl HeldStack {
 
     /// Adds an entry; `false` when it could not be stored.
     #[inline]
-    pub(super) fn push(
-        &self,
-        id: LockId,
-        lock: LockInfo,
-        access: Access,
-        acquired_at: &'static Location<'static>,
-    ) -> bool {
+    pub(super) fn push(&self, entry: HeldEntry) -> bool {
         let len = self.len.get();
         if len < INLINE {
-            self.ids[len].set(id);
-            self.meta[len].set(Meta { lock, access, acquired_at, in_graph: false });
+            self.ids[len].set(entry.id);
+            self.entries[len].set(entry);
         } else {
-            let entry = HeldEntry { id, lock, access, acquired_at, in_graph: false };
             let spilled = SPILL.try_with(|s| {
                 let mut s = s.borrow_mut();
                 s.truncate(len - INLINE);
@@ -143,7 +137,7 @@ impl HeldStack {
             }
         }
         self.len.set(len + 1);
-        self.chain.set(self.chain.get().wrapping_add(id));
+        self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(entry.id, entry.subclass)));
         true
     }
 
@@ -154,9 +148,10 @@ impl HeldStack {
         let len = self.len.get();
         let last = len.checked_sub(1)?;
         if last < INLINE && self.ids[last].get() == id {
+            let entry = self.entries[last].get();
             self.len.set(last);
-            self.chain.set(self.chain.get().wrapping_sub(id));
-            return Some(self.meta[last].get().in_graph);
+            self.chain.set(self.chain.get().wrapping_sub(HeldEntry::hash(id, entry.subclass)));
+            return Some(entry.in_graph);
         }
         self.remove_inner(id)
     }
@@ -172,7 +167,7 @@ impl HeldStack {
             }
         }
         self.len.set(len - 1);
-        self.chain.set(self.chain.get().wrapping_sub(id));
+        self.chain.set(self.chain.get().wrapping_sub(HeldEntry::hash(id, removed.subclass)));
         Some(removed.in_graph)
     }
 

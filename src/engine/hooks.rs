@@ -9,7 +9,7 @@
 
 use std::panic::Location;
 
-use super::held::INLINE;
+use super::held::{acquisition_key, HeldEntry, INLINE};
 use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::THREAD;
 use super::{registry, slow, Access};
@@ -21,6 +21,13 @@ use crate::report::LockInfo;
 #[track_caller]
 #[inline]
 pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
+    acquire_nested(state, lock, access, 0)
+}
+
+/// [`acquire`] at nesting level `subclass` of the lock's class.
+#[track_caller]
+#[inline]
+pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> LockId {
     let site = Location::caller();
     let known = THREAD.try_with(|t| {
         if t.suspended.get() {
@@ -28,14 +35,15 @@ pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> Loc
         }
         let id = state.id(&t.ids);
         let len = t.held.len();
-        if len != 0 && (len > INLINE || !t.known_chains.contains(t.held.chain(), id)) {
+        if len != 0 && (len > INLINE || !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass))) {
             return None;
         }
-        Some(if t.held.push(id, *lock, access, site) { id } else { 0 })
+        let entry = HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false };
+        Some(if t.held.push(entry) { id } else { 0 })
     });
     match known {
         Ok(Some(id)) => id,
-        Ok(None) => slow::acquire(state, *lock, access, site),
+        Ok(None) => slow::acquire(state, *lock, access, subclass, site),
         Err(_) => 0,
     }
 }
@@ -52,7 +60,8 @@ pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> Lo
                 return 0;
             }
             let id = state.id(&t.ids);
-            if t.held.push(id, *lock, access, site) {
+            let entry = HeldEntry { id, lock: *lock, access, acquired_at: site, subclass: 0, in_graph: false };
+            if t.held.push(entry) {
                 id
             } else {
                 0

@@ -8,7 +8,7 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use super::graph::PathEdge;
-use super::held::HeldEntry;
+use super::held::{acquisition_key, HeldEntry};
 use super::id::{LockId, LockState, HAS_PENDING};
 use super::registry;
 use super::thread::{evidence, thread_name, Suspended, ThreadState, THREAD};
@@ -23,8 +23,14 @@ struct Found {
 }
 
 #[track_caller]
-pub(super) fn acquire(state: &LockState, lock: LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
-    let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, lock, site)));
+pub(super) fn acquire(
+    state: &LockState,
+    lock: LockInfo,
+    access: Access,
+    subclass: u8,
+    site: &'static Location<'static>,
+) -> LockId {
+    let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, lock, subclass, site)));
     let Ok((chain, (id, found))) = inspected else {
         return 0;
     };
@@ -37,17 +43,19 @@ pub(super) fn acquire(state: &LockState, lock: LockInfo, access: Access, site: &
         if let Some((from, to)) = found.cache_after {
             let _ = THREAD.try_with(|t| {
                 t.known_edges.insert(from, to);
-                t.known_chains.insert(chain, to);
+                t.known_chains.insert(chain, acquisition_key(to, subclass));
             });
         }
     }
-    THREAD.try_with(|t| if t.held.push(id, lock, access, site) { id } else { 0 }).unwrap_or(0)
+    let entry = HeldEntry { id, lock, access, acquired_at: site, subclass, in_graph: false };
+    THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
 }
 
 fn inspect(
     t: &ThreadState,
     state: &LockState,
     lock: LockInfo,
+    subclass: u8,
     site: &'static Location<'static>,
 ) -> (LockId, Option<Found>) {
     let len = t.held.len();
@@ -79,7 +87,7 @@ fn inspect(
     }
     match refused {
         None => {
-            t.known_chains.insert(t.held.chain(), id);
+            t.known_chains.insert(t.held.chain(), acquisition_key(id, subclass));
             (id, None)
         }
         Some((source, path)) => {
