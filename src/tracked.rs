@@ -15,6 +15,7 @@ pub(crate) use crate::engine::Access;
 #[cfg(lockorder_tracking)]
 use crate::engine::{self, LockId, LockState};
 use crate::report::LockInfo;
+use crate::LockClass;
 
 /// The tracking field of a lock.
 pub(crate) struct LockTracker {
@@ -34,6 +35,20 @@ impl LockTracker {
         #[cfg(not(lockorder_tracking))]
         {
             let _ = name;
+            LockTracker {}
+        }
+    }
+
+    /// A tracker for a lock of the named class `class`, created at the
+    /// caller's location.
+    #[track_caller]
+    #[inline]
+    pub(crate) const fn in_class(name: Option<&'static str>, class: &'static LockClass) -> Self {
+        #[cfg(lockorder_tracking)]
+        return LockTracker { state: LockState::new(), info: LockInfo::new(name, Location::caller()).in_class(class) };
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = (name, class);
             LockTracker {}
         }
     }
@@ -58,6 +73,20 @@ impl LockTracker {
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
+            HeldToken { lock: PhantomData }
+        }
+    }
+
+    /// [`LockTracker::acquire`] at nesting level `subclass` of the lock's
+    /// class.
+    #[track_caller]
+    #[inline]
+    pub(crate) fn acquire_nested(&self, access: Access, subclass: u8) -> HeldToken<'_> {
+        #[cfg(lockorder_tracking)]
+        return HeldToken { tracker: self, id: engine::acquire_nested(&self.state, &self.info, access, subclass) };
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = (access, subclass);
             HeldToken { lock: PhantomData }
         }
     }

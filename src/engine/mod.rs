@@ -24,7 +24,7 @@ mod slow;
 mod thread;
 
 #[cfg(lockorder_tracking)]
-pub(crate) use self::hooks::{acquire, acquired, dropped, release};
+pub(crate) use self::hooks::{acquire, acquire_nested, acquired, dropped, release};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::id::{LockId, LockState};
 #[cfg(lockorder_tracking)]

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::panic::Location;
 
+use crate::LockClass;
+
 /// How a lock is named in a report: the name it was given, or the place it
 /// was created.
 ///
@@ -23,12 +25,23 @@ use std::panic::Location;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LockInfo {
     name: Option<&'static str>,
+    class: Option<&'static LockClass>,
     created_at: &'static Location<'static>,
 }
 
 impl LockInfo {
     pub(crate) const fn new(name: Option<&'static str>, created_at: &'static Location<'static>) -> Self {
-        LockInfo { name, created_at }
+        LockInfo { name, class: None, created_at }
+    }
+
+    pub(crate) const fn in_class(self, class: &'static LockClass) -> Self {
+        LockInfo { class: Some(class), ..self }
+    }
+
+    /// The named class given at construction (`with_class`), if any; else
+    /// the lock's class is its creation site.
+    pub fn class(&self) -> Option<&'static LockClass> {
+        self.class
     }
 
     /// The name given at construction (`new_named`), if any.
@@ -56,6 +69,7 @@ impl fmt::Debug for LockInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LockInfo")
             .field("name", &self.name)
+            .field("class", &self.class.map(LockClass::name))
             .field("created_at", &format_args!("{}", self.created_at))
             .finish()
     }

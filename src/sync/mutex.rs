@@ -78,6 +78,39 @@ impl<T: ?Sized> Mutex<T> {
         map_result(self.inner.lock(), |inner| MutexGuard { inner, token })
     }
 
+    /// [`Mutex::lock`], declaring this acquisition to be at nesting level
+    /// `subclass` of the mutex's class: holding a mutex of the same class
+    /// at another level while taking this one is an intended order, not a
+    /// potential deadlock (see [`LockClass`](crate::LockClass)). Plain
+    /// `lock` is level 0.
+    ///
+    /// # Errors
+    ///
+    /// As [`Mutex::lock`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Mutex::lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::sync::Mutex;
+    ///
+    /// // Created at one place: one class.
+    /// let accounts: Vec<Mutex<i64>> = (0..2).map(|_| Mutex::new(100)).collect();
+    /// let mut from = accounts[0].lock().unwrap();
+    /// let mut to = accounts[1].lock_nested(1).unwrap();
+    /// *from -= 10;
+    /// *to += 10;
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn lock_nested(&self, subclass: u8) -> LockResult<MutexGuard<'_, T>> {
+        let token = self.tracker.acquire_nested(Access::Lock, subclass);
+        map_result(self.inner.lock(), |inner| MutexGuard { inner, token })
+    }
+
     /// Attempts to acquire the mutex without blocking.
     ///
     /// A successful `try_lock` makes the mutex held (later acquisitions are

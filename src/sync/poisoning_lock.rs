@@ -39,6 +39,23 @@ macro_rules! poisoning_lock {
                 $lock { tracker: LockTracker::new(Some(name)), inner: std::sync::$lock::new(value) }
             }
 
+            #[doc = concat!("Creates an unlocked ", $noun, " of the named class `class` (see [`LockClass`](crate::LockClass)).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// static SHARD: lockorder::LockClass = lockorder::LockClass::new("shard");
+            #[doc = concat!("let shards: Vec<lockorder::sync::", stringify!($lock), "<u32>> = (0..4).map(|_| lockorder::sync::", stringify!($lock), "::with_class(&SHARD, 0)).collect();")]
+            /// if lockorder::enabled() {
+            ///     assert_eq!(shards[3].lock_info().class(), Some(&SHARD));
+            /// }
+            /// ```
+            #[track_caller]
+            #[inline]
+            pub const fn with_class(class: &'static crate::LockClass, value: T) -> $lock<T> {
+                $lock { tracker: LockTracker::in_class(None, class), inner: std::sync::$lock::new(value) }
+            }
+
             #[doc = concat!("Consumes the ", $noun, " and returns the value.")]
             ///
             /// # Errors

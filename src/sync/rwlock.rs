@@ -79,6 +79,32 @@ impl<T: ?Sized> RwLock<T> {
         map_result(self.inner.read(), |inner| RwLockReadGuard { inner, _token: token })
     }
 
+    /// [`RwLock::read`] at nesting level `subclass` of the lock's class
+    /// (see [`Mutex::lock_nested`](super::Mutex::lock_nested)).
+    ///
+    /// # Errors
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let tables: Vec<lockorder::sync::RwLock<u8>> = (0..2).map(|_| lockorder::sync::RwLock::new(1)).collect();
+    /// let a = tables[0].read().unwrap();
+    /// let b = tables[1].read_nested(1).unwrap();
+    /// assert_eq!(*a + *b, 2);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn read_nested(&self, subclass: u8) -> LockResult<RwLockReadGuard<'_, T>> {
+        let token = self.tracker.acquire_nested(Access::Read, subclass);
+        map_result(self.inner.read(), |inner| RwLockReadGuard { inner, _token: token })
+    }
+
     /// Acquires exclusive access, blocking while anyone holds the lock.
     ///
     /// # Errors
@@ -102,6 +128,32 @@ impl<T: ?Sized> RwLock<T> {
     #[inline]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         let token = self.tracker.acquire(Access::Write);
+        map_result(self.inner.write(), |inner| RwLockWriteGuard { inner, _token: token })
+    }
+
+    /// [`RwLock::write`] at nesting level `subclass` of the lock's class
+    /// (see [`Mutex::lock_nested`](super::Mutex::lock_nested)).
+    ///
+    /// # Errors
+    ///
+    /// As [`RwLock::write`].
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::write`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let tables: Vec<lockorder::sync::RwLock<u8>> = (0..2).map(|_| lockorder::sync::RwLock::new(1)).collect();
+    /// let mut a = tables[0].write().unwrap();
+    /// let mut b = tables[1].write_nested(1).unwrap();
+    /// std::mem::swap(&mut *a, &mut *b);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn write_nested(&self, subclass: u8) -> LockResult<RwLockWriteGuard<'_, T>> {
+        let token = self.tracker.acquire_nested(Access::Write, subclass);
         map_result(self.inner.write(), |inner| RwLockWriteGuard { inner, _token: token })
     }
 
