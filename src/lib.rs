@@ -87,7 +87,7 @@ mod tracked;
 
 pub use crate::class::LockClass;
 pub use crate::report::{
-    clear_handler, policy, set_handler, set_policy, Backtrace, Edge, HeldLock, LockInfo, ParsePolicyError, Policy,
-    Violation, ViolationKind,
+    class_policy, clear_handler, policy, set_class_policy, set_handler, set_policy, Backtrace, Edge, HeldLock,
+    LockInfo, ParsePolicyError, Policy, Violation, ViolationKind,
 };
 pub use crate::stats::{enabled, stats, Stats};

@@ -16,9 +16,13 @@ fn a_cycle_through_a_million_locks_is_found_on_a_small_stack() {
     let cycle_len = Arc::new(AtomicUsize::new(0));
     let seen = cycle_len.clone();
     lockorder::set_policy(Policy::Ignore);
+    // The locks share their creation site, hence their class: nesting them
+    // is also a class violation, not the one looked for here.
+    lockorder::set_class_policy(Policy::Ignore);
     lockorder::set_handler(move |v| {
-        assert_eq!(v.kind(), ViolationKind::LockOrderInversion);
-        seen.store(v.edges().len(), Ordering::SeqCst);
+        if v.kind() == ViolationKind::LockOrderInversion {
+            seen.store(v.edges().len(), Ordering::SeqCst);
+        }
     });
     let worker = std::thread::Builder::new().stack_size(256 * 1024).spawn(|| {
         let locks: Vec<Mutex<()>> = (0..LOCKS).map(|_| Mutex::new(())).collect();

@@ -73,18 +73,19 @@ impl LockGraph {
         *self.nodes.entry(id).or_insert_with(|| self.graph.add_node(Node { id, lock }))
     }
 
-    /// Adds `from -> to` unless it is there already. When the edge would
-    /// close a cycle, it is not added and the path `to -> .. -> from`
-    /// already in the graph is returned (left empty unless `report`).
+    /// Adds `from -> to` unless it is there already; `Ok(true)` when it is
+    /// new. When the edge would close a cycle (or is a loop), it is not
+    /// added and the path `to -> .. -> from` already in the graph is
+    /// returned (left empty unless `report`).
     pub(super) fn add_edge(
         &mut self,
         from: (LockId, LockInfo),
         to: (LockId, LockInfo),
         record: Evidence,
         report: bool,
-    ) -> Result<(), Vec<PathEdge>> {
+    ) -> Result<bool, Vec<PathEdge>> {
         if self.edges.contains_key(&(from.0, to.0)) {
-            return Ok(());
+            return Ok(false);
         }
         let a = self.add_node(from.0, from.1);
         let b = self.add_node(to.0, to.1);
@@ -93,7 +94,7 @@ impl LockGraph {
         }
         let edge = self.graph.add_edge(a, b, record);
         self.edges.insert((from.0, to.0), edge);
-        Ok(())
+        Ok(true)
     }
 
     /// Removes a dropped lock's node and every edge touching it.

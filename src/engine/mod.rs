@@ -9,6 +9,8 @@
 #[cfg(lockorder_tracking)]
 mod cache;
 #[cfg(lockorder_tracking)]
+mod classes;
+#[cfg(lockorder_tracking)]
 mod graph;
 #[cfg(lockorder_tracking)]
 mod held;

@@ -101,7 +101,7 @@ pub(super) fn add_in_edge(
                 pending.add(from.0, record);
                 Ok(())
             }
-            Entry::InGraph => graph().add_edge(from, to, record, report),
+            Entry::InGraph => graph().add_edge(from, to, record, report).map(drop),
         },
         MapEntry::Vacant(entry) => {
             entry.insert(Entry::Pending(Pending { first: (from.0, record), more: None }));

@@ -2,24 +2,45 @@
 //!
 //! Runs when this thread's cache does not know every edge from the held
 //! locks into the acquired one. Global state is touched here only, and no
-//! internal lock is held when a report is built or raised.
+//! internal lock is held when a report is built or raised. Instance orders
+//! are checked first; when they are sound, the class orders are.
 
 use std::panic::Location;
 use std::sync::Arc;
 
+use super::classes::{self, class_info, ClassId};
 use super::graph::PathEdge;
 use super::held::{acquisition_key, HeldEntry};
 use super::id::{LockId, LockState, HAS_PENDING};
 use super::registry;
-use super::thread::{evidence, thread_name, Suspended, ThreadState, THREAD};
+use super::thread::{
+    class_of, evidence, knows_class_edge, learn_class_edge, thread_name, Suspended, ThreadState, THREAD,
+};
 use super::Access;
 use crate::report::{self, Edge, HeldLock, LockInfo, Trace, Violation, ViolationKind};
 
-/// A violation found, and the edge to cache if the policy lets the thread
-/// go on (so that it is not reported again and again by this thread).
+/// A violation found (`None` when nobody wants its report), and what this
+/// thread learns if the policy lets it go on, so that it does not report
+/// the same again and again.
 struct Found {
     violation: Option<Violation>,
-    cache_after: Option<(LockId, LockId)>,
+    learn: Learn,
+}
+
+enum Learn {
+    Nothing,
+    /// The refused instance order.
+    Edge(LockId, LockId),
+    /// The refused class order (the instance orders were all recorded).
+    ClassEdge(ClassId, ClassId),
+}
+
+/// What is being acquired.
+#[derive(Clone, Copy)]
+struct Attempt {
+    lock: LockInfo,
+    subclass: u8,
+    site: &'static Location<'static>,
 }
 
 #[track_caller]
@@ -30,7 +51,8 @@ pub(super) fn acquire(
     subclass: u8,
     site: &'static Location<'static>,
 ) -> LockId {
-    let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, lock, subclass, site)));
+    let attempt = Attempt { lock, subclass, site };
+    let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, attempt)));
     let Ok((chain, (id, found))) = inspected else {
         return 0;
     };
@@ -39,36 +61,47 @@ pub(super) fn acquire(
             let _untracked = Suspended::new();
             report::raise(violation);
         }
-        // The policy let the thread go on: do not report this again here.
-        if let Some((from, to)) = found.cache_after {
-            let _ = THREAD.try_with(|t| {
+        // The policy let the thread go on.
+        let _ = THREAD.try_with(|t| match found.learn {
+            Learn::Nothing => {}
+            Learn::Edge(from, to) => {
                 t.known_edges.insert(from, to);
                 t.known_chains.insert(chain, acquisition_key(to, subclass));
-            });
-        }
+            }
+            Learn::ClassEdge(from, to) => {
+                learn_class_edge(from, to);
+                t.known_chains.insert(chain, acquisition_key(id, subclass));
+            }
+        });
     }
     let entry = HeldEntry { id, lock, access, acquired_at: site, subclass, in_graph: false };
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
 }
 
-fn inspect(
-    t: &ThreadState,
-    state: &LockState,
-    lock: LockInfo,
-    subclass: u8,
-    site: &'static Location<'static>,
-) -> (LockId, Option<Found>) {
+fn inspect(t: &ThreadState, state: &LockState, attempt: Attempt) -> (LockId, Option<Found>) {
     let len = t.held.len();
     // A lock first acquired here, under other locks, gets pending in-edges.
     let id = state.id_with(&t.ids, if len > 0 { HAS_PENDING } else { 0 });
     if let Some(previous) = (0..len).rev().filter_map(|i| t.held.get(i)).find(|e| e.id == id) {
-        let violation = report::wanted().then(|| reacquire(t, &previous, lock, site));
-        return (id, Some(Found { violation, cache_after: None }));
+        let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, attempt));
+        return (id, Some(Found { violation, learn: Learn::Nothing }));
     }
+    if let Some(found) = record_instance_orders(t, state, id, attempt) {
+        return (id, Some(found));
+    }
+    if let Some(found) = record_class_orders(t, attempt) {
+        return (id, Some(found));
+    }
+    t.known_chains.insert(t.held.chain(), acquisition_key(id, attempt.subclass));
+    (id, None)
+}
 
-    let wanted = report::wanted();
+/// Records `held -> id` for every held lock; the first order that would
+/// close a cycle is refused and reported.
+fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attempt: Attempt) -> Option<Found> {
+    let wanted = report::wanted(ViolationKind::LockOrderInversion);
     let mut refused: Option<(HeldEntry, Vec<PathEdge>)> = None;
-    for i in 0..len {
+    for i in 0..t.held.len() {
         let Some(source) = t.held.get(i) else { continue };
         if t.known_edges.contains(source.id, id) {
             continue;
@@ -77,24 +110,51 @@ fn inspect(
             registry::promote(source.id, source.lock);
             t.held.mark_in_graph(i);
         }
-        let record = evidence(source.acquired_at, site);
-        match registry::add_in_edge((source.id, source.lock), (id, lock), state, record, wanted) {
+        let record = evidence(source.acquired_at, attempt.site);
+        match registry::add_in_edge((source.id, source.lock), (id, attempt.lock), state, record, wanted) {
             Ok(()) => t.known_edges.insert(source.id, id),
             Err(path) => {
                 refused.get_or_insert((source, path));
             }
         }
     }
-    match refused {
-        None => {
-            t.known_chains.insert(t.held.chain(), acquisition_key(id, subclass));
-            (id, None)
+    let (source, path) = refused?;
+    let violation = wanted.then(|| {
+        let this = this_acquisition(source.lock, &source, attempt);
+        cycle(t, ViolationKind::LockOrderInversion, path, this, vec![source.id])
+    });
+    Some(Found { violation, learn: Learn::Edge(source.id, id) })
+}
+
+/// Records the class order of every held lock into the acquired one's
+/// class; the first that would close a cycle of classes is reported.
+fn record_class_orders(t: &ThreadState, attempt: Attempt) -> Option<Found> {
+    let kind = ViolationKind::ClassOrderInversion;
+    let wanted = report::wanted(kind);
+    let to = class_of(&attempt.lock, attempt.subclass);
+    let mut refused: Option<(HeldEntry, ClassId, Vec<PathEdge>)> = None;
+    for i in 0..t.held.len() {
+        let Some(source) = t.held.get(i) else { continue };
+        let from = class_of(&source.lock, source.subclass);
+        if knows_class_edge(from, to) {
+            continue;
         }
-        Some((source, path)) => {
-            let violation = wanted.then(|| inversion(t, path, &source, lock, site));
-            (id, Some(Found { violation, cache_after: Some((source.id, id)) }))
+        let record = evidence(source.acquired_at, attempt.site);
+        match classes::add_edge((from, class_info(&source.lock)), (to, class_info(&attempt.lock)), record, wanted) {
+            Ok(_) => learn_class_edge(from, to),
+            Err(path) => {
+                refused.get_or_insert((source, from, path));
+            }
         }
     }
+    let (source, from, path) = refused?;
+    let violation = wanted.then(|| {
+        let class_attempt = Attempt { lock: class_info(&attempt.lock), ..attempt };
+        let this = this_acquisition(class_info(&source.lock), &source, class_attempt);
+        // Class ids are small and lock ids random: a marker keeps them apart.
+        cycle(t, kind, path, this, vec![u64::MAX, from])
+    });
+    Some(Found { violation, learn: Learn::ClassEdge(from, to) })
 }
 
 fn held_locks(t: &ThreadState) -> Vec<HeldLock> {
@@ -102,32 +162,27 @@ fn held_locks(t: &ThreadState) -> Vec<HeldLock> {
     held.iter().map(|e| HeldLock { lock: e.lock, access: e.access.verb(), acquired_at: e.acquired_at }).collect()
 }
 
-fn this_acquisition(from: &HeldEntry, to: LockInfo, site: &'static Location<'static>, thread: &Arc<str>) -> Edge {
+/// The edge of the acquisition being attempted, from the held `source`
+/// (shown as `from`).
+fn this_acquisition(from: LockInfo, source: &HeldEntry, attempt: Attempt) -> Edge {
     Edge {
-        from: from.lock,
-        to,
-        from_acquired_at: from.acquired_at,
-        to_acquired_at: site,
-        thread: thread.clone(),
+        from,
+        to: attempt.lock,
+        from_acquired_at: source.acquired_at,
+        to_acquired_at: attempt.site,
+        thread: thread_name(),
         trace: Arc::new(Trace::capture()),
     }
 }
 
-fn reacquire(t: &ThreadState, previous: &HeldEntry, lock: LockInfo, site: &'static Location<'static>) -> Violation {
-    let thread = thread_name();
-    let edge = this_acquisition(previous, lock, site, &thread);
-    Violation::new(ViolationKind::Reacquire, vec![edge], held_locks(t), thread, vec![previous.id])
+fn reacquire(t: &ThreadState, previous: &HeldEntry, attempt: Attempt) -> Violation {
+    let edge = this_acquisition(previous.lock, previous, attempt);
+    Violation::new(ViolationKind::Reacquire, vec![edge], held_locks(t), thread_name(), vec![previous.id])
 }
 
-fn inversion(
-    t: &ThreadState,
-    path: Vec<PathEdge>,
-    source: &HeldEntry,
-    lock: LockInfo,
-    site: &'static Location<'static>,
-) -> Violation {
-    let thread = thread_name();
-    let mut key = vec![source.id];
+/// A violation for the cycle `path` closed by `this`; `key` starts the key
+/// that tells distinct cycles apart.
+fn cycle(t: &ThreadState, kind: ViolationKind, path: Vec<PathEdge>, this: Edge, mut key: Vec<u64>) -> Violation {
     let mut edges: Vec<Edge> = path
         .into_iter()
         .map(|p| {
@@ -142,6 +197,7 @@ fn inversion(
             }
         })
         .collect();
-    edges.push(this_acquisition(source, lock, site, &thread));
-    Violation::new(ViolationKind::LockOrderInversion, edges, held_locks(t), thread, key)
+    let thread = this.thread.clone();
+    edges.push(this);
+    Violation::new(kind, edges, held_locks(t), thread, key)
 }

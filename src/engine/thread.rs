@@ -10,13 +10,15 @@ use std::cell::{Cell, RefCell};
 use std::panic::Location;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::cache::PairCache;
+use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
 use super::id::IdBlock;
-use crate::report::Trace;
+use crate::report::{LockInfo, Trace};
+use crate::LockClass;
 
 #[derive(Debug)]
 pub(super) struct ThreadState {
@@ -56,6 +58,33 @@ type SitePair = (usize, usize);
 struct SlowState {
     name: Option<Arc<str>>,
     records: FxHashMap<SitePair, Evidence>,
+    /// Class ids by (creation site, named class, nesting level), by address.
+    class_ids: FxHashMap<(usize, usize, u8), ClassId>,
+    /// Class orders this thread knows are recorded (or reported).
+    class_edges: FxHashSet<(ClassId, ClassId)>,
+}
+
+/// The class id of `lock` at nesting level `subclass`, from this thread's
+/// cache when it can.
+pub(super) fn class_of(lock: &LockInfo, subclass: u8) -> ClassId {
+    let class = lock.class().map_or(0, |c| c as *const LockClass as usize);
+    let key = (lock.created_at() as *const Location<'_> as usize, class, subclass);
+    let cached = SLOW.try_with(|s| s.borrow().class_ids.get(&key).copied()).ok().flatten();
+    cached.unwrap_or_else(|| {
+        let id = classes::class_id(lock, subclass);
+        let _ = SLOW.try_with(|s| s.borrow_mut().class_ids.insert(key, id));
+        id
+    })
+}
+
+/// Whether this thread knows the class order `from -> to` is recorded.
+pub(super) fn knows_class_edge(from: ClassId, to: ClassId) -> bool {
+    SLOW.try_with(|s| s.borrow().class_edges.contains(&(from, to))).unwrap_or(false)
+}
+
+/// Remembers that the class order `from -> to` is recorded.
+pub(super) fn learn_class_edge(from: ClassId, to: ClassId) {
+    let _ = SLOW.try_with(|s| s.borrow_mut().class_edges.insert((from, to)));
 }
 
 /// The current thread's name as shown in reports.

@@ -9,7 +9,9 @@ mod violation;
 pub use self::backtrace::Backtrace;
 pub(crate) use self::backtrace::Trace;
 pub use self::lock_info::LockInfo;
-pub use self::policy::{clear_handler, policy, set_handler, set_policy, ParsePolicyError, Policy};
+pub use self::policy::{
+    class_policy, clear_handler, policy, set_class_policy, set_handler, set_policy, ParsePolicyError, Policy,
+};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::policy::{raise, wanted};
 pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};

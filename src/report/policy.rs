@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use once_cell::sync::Lazy;
 
-use super::Violation;
+use super::{Violation, ViolationKind};
 
 /// What to do when an acquisition would close a cycle.
 ///
@@ -65,16 +65,45 @@ impl FromStr for Policy {
     }
 }
 
-const UNSET: u8 = u8::MAX;
-static POLICY: AtomicU8 = AtomicU8::new(UNSET);
+/// A policy set at run time, else read once from an environment variable.
+struct Setting {
+    set: AtomicU8,
+    from_env: Lazy<Policy>,
+}
 
-static FROM_ENV: Lazy<Policy> = Lazy::new(|| match std::env::var("LOCKORDER") {
-    Err(_) => Policy::default(),
-    Ok(value) => value.parse().unwrap_or_else(|e: ParsePolicyError| {
-        eprintln!("lockorder: {e}; LOCKORDER ignored, using `panic`");
-        Policy::default()
-    }),
-});
+const UNSET: u8 = u8::MAX;
+
+impl Setting {
+    fn get(&self) -> Policy {
+        match self.set.load(Ordering::Relaxed) {
+            0 => Policy::Panic,
+            1 => Policy::Warn,
+            2 => Policy::Ignore,
+            _ => *self.from_env,
+        }
+    }
+
+    fn set(&self, policy: Policy) {
+        self.set.store(policy as u8, Ordering::Relaxed);
+    }
+}
+
+/// `var`'s policy, or `default` (with a one-line warning if `var` holds
+/// something else than a policy).
+fn from_env(var: &str, default: Policy) -> Policy {
+    match std::env::var(var) {
+        Err(_) => default,
+        Ok(value) => value.parse().unwrap_or_else(|e: ParsePolicyError| {
+            eprintln!("lockorder: {e}; {var} ignored, using `{}`", format!("{default:?}").to_lowercase());
+            default
+        }),
+    }
+}
+
+static POLICY: Setting =
+    Setting { set: AtomicU8::new(UNSET), from_env: Lazy::new(|| from_env("LOCKORDER", Policy::Panic)) };
+static CLASS_POLICY: Setting =
+    Setting { set: AtomicU8::new(UNSET), from_env: Lazy::new(|| from_env("LOCKORDER_CLASSES", Policy::Warn)) };
 
 /// Sets the policy for every thread, overriding `LOCKORDER`.
 ///
@@ -86,7 +115,7 @@ static FROM_ENV: Lazy<Policy> = Lazy::new(|| match std::env::var("LOCKORDER") {
 /// # lockorder::set_policy(lockorder::Policy::Panic);
 /// ```
 pub fn set_policy(policy: Policy) {
-    POLICY.store(policy as u8, Ordering::Relaxed);
+    POLICY.set(policy);
 }
 
 /// The policy in force: the last [`set_policy`], else `LOCKORDER`, else
@@ -98,11 +127,41 @@ pub fn set_policy(policy: Policy) {
 /// let _current: lockorder::Policy = lockorder::policy();
 /// ```
 pub fn policy() -> Policy {
-    match POLICY.load(Ordering::Relaxed) {
-        0 => Policy::Panic,
-        1 => Policy::Warn,
-        2 => Policy::Ignore,
-        _ => *FROM_ENV,
+    POLICY.get()
+}
+
+/// Sets the policy of class-order inversions (see
+/// [`ViolationKind::ClassOrderInversion`](crate::ViolationKind)) for every
+/// thread, overriding `LOCKORDER_CLASSES`.
+///
+/// # Examples
+///
+/// ```
+/// lockorder::set_class_policy(lockorder::Policy::Ignore);
+/// assert_eq!(lockorder::class_policy(), lockorder::Policy::Ignore);
+/// # lockorder::set_class_policy(lockorder::Policy::Warn);
+/// ```
+pub fn set_class_policy(policy: Policy) {
+    CLASS_POLICY.set(policy);
+}
+
+/// The policy of class-order inversions: the last [`set_class_policy`],
+/// else `LOCKORDER_CLASSES=panic|warn|ignore`, else [`Policy::Warn`].
+///
+/// # Examples
+///
+/// ```
+/// let _current: lockorder::Policy = lockorder::class_policy();
+/// ```
+pub fn class_policy() -> Policy {
+    CLASS_POLICY.get()
+}
+
+/// The policy that applies to violations of `kind`.
+fn policy_for(kind: ViolationKind) -> Policy {
+    match kind {
+        ViolationKind::ClassOrderInversion => class_policy(),
+        _ => policy(),
     }
 }
 
@@ -147,8 +206,8 @@ pub fn clear_handler() {
 
 /// Whether a violation found now would be seen by anyone: building a report
 /// (with a search for its cycle's records) is skipped when nobody would.
-pub(crate) fn wanted() -> bool {
-    policy() != Policy::Ignore || HANDLER_SET.load(Ordering::Relaxed)
+pub(crate) fn wanted(kind: ViolationKind) -> bool {
+    policy_for(kind) != Policy::Ignore || HANDLER_SET.load(Ordering::Relaxed)
 }
 
 static WARNED: Lazy<Mutex<HashSet<Vec<u64>>>> = Lazy::new(Default::default);
@@ -161,7 +220,7 @@ pub(crate) fn raise(violation: Violation) {
     if let Some(handler) = handler {
         handler(&violation);
     }
-    match policy() {
+    match policy_for(violation.kind()) {
         // A second panic would abort, and so would one that leaves a
         // thread-local's destructor: print instead.
         Policy::Panic if std::thread::panicking() || violation.attempt().backtrace().in_thread_local_destructor() => {

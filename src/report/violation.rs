@@ -16,6 +16,14 @@ pub enum ViolationKind {
     /// A thread acquires a lock it already holds (the `AA` case), which
     /// blocks forever on a non-reentrant lock.
     Reacquire,
+    /// Acquiring a lock would close a cycle in the graph of lock classes
+    /// (see [`LockClass`](crate::LockClass)) though not between these
+    /// instances: other instances of the same classes, taken the same ways
+    /// on other code paths, can deadlock. A one-edge cycle is a lock taken
+    /// while holding another of its own class, without `lock_nested`.
+    /// Its policy is [`class_policy`](crate::class_policy) (by default
+    /// `Warn`).
+    ClassOrderInversion,
 }
 
 /// One edge of a cycle: `from` was held when `to` was acquired.
@@ -248,7 +256,8 @@ impl Violation {
         }
         let others = &self.edges[..self.edges.len() - 1];
         let other = match others.first() {
-            None => String::new(),
+            None if self.kind == ViolationKind::Reacquire => String::new(),
+            None => "another thread".to_owned(),
             Some(first) if others.iter().all(|e| e.thread == first.thread) && first.thread != self.thread => {
                 format!("thread `{}`", first.thread)
             }
@@ -278,6 +287,19 @@ impl fmt::Display for Violation {
                 "lockorder: potential deadlock: thread `{}` acquires {}, which it already holds",
                 self.thread,
                 self.attempt().to
+            )?,
+            ViolationKind::ClassOrderInversion if self.edges.len() == 1 => writeln!(
+                f,
+                "lockorder: potential deadlock: thread `{}` acquires a lock of class {} while holding another \
+                 of the same class; if the order is intended, acquire it with `lock_nested`",
+                self.thread,
+                self.attempt().to
+            )?,
+            ViolationKind::ClassOrderInversion => writeln!(
+                f,
+                "lockorder: potential deadlock: lock class order inversion between {} classes \
+                 (other instances of these classes, taken in these orders, can deadlock)",
+                self.edges.len()
             )?,
         }
         writeln!(f)?;

@@ -330,6 +330,7 @@ pub fn run_child(test: &str, env: &[(&str, &str)]) -> ChildRun {
 #[must_use = "the global state is only reserved while this is held"]
 pub struct GlobalState {
     policy: Policy,
+    class_policy: Policy,
     _serial: std::sync::MutexGuard<'static, ()>,
 }
 
@@ -338,13 +339,14 @@ pub fn global_state() -> GlobalState {
     // A std mutex: a lockorder one would be held around every test body.
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
-    GlobalState { policy: lockorder::policy(), _serial: serial }
+    GlobalState { policy: lockorder::policy(), class_policy: lockorder::class_policy(), _serial: serial }
 }
 
 impl Drop for GlobalState {
     fn drop(&mut self) {
         lockorder::clear_handler();
         lockorder::set_policy(self.policy);
+        lockorder::set_class_policy(self.class_policy);
     }
 }
 
