@@ -78,12 +78,14 @@
 
 #![cfg_attr(not(lockorder_tracking), allow(dead_code))]
 
+mod dot;
 mod engine;
 mod report;
 mod stats;
 pub mod sync;
 mod tracked;
 
+pub use crate::dot::Picture;
 pub use crate::report::{
     clear_handler, policy, set_handler, set_policy, Backtrace, Edge, HeldLock, LockInfo, ParsePolicyError, Policy,
     Violation, ViolationKind,
