@@ -80,6 +80,7 @@
 
 mod dot;
 mod engine;
+pub mod record;
 mod report;
 mod stats;
 pub mod sync;
