@@ -42,6 +42,10 @@
 //! - `force`: keep tracking on in builds without debug assertions (release
 //!   or bench profiles). Without it, a release build compiles tracking out
 //!   and every type has the size and speed of its std counterpart.
+//! - `cli`: the `lockorder` command-line tool, which merges the
+//!   [`record`] files of many test processes, reports the cycles between
+//!   lock classes (`lockorder check <dir>`) and draws them
+//!   (`lockorder dot <dir>`). Needs Rust 1.85 (clap).
 //!
 //! # Configuration
 //!
