@@ -42,6 +42,13 @@
 //! - `force`: keep tracking on in builds without debug assertions (release
 //!   or bench profiles). Without it, a release build compiles tracking out
 //!   and every type has the size and speed of its std counterpart.
+//! - `record`: with `LOCKORDER_RECORD=<dir>` set, every process appends
+//!   each new order between lock classes to its own file in `<dir>`;
+//!   `lockorder::record` reads and merges such files.
+//! - `cli` (implies `record`): the `lockorder` command-line tool, which
+//!   merges the record files of many test processes, reports the cycles between
+//!   lock classes (`lockorder check <dir>`) and draws them
+//!   (`lockorder dot <dir>`). Needs Rust 1.85 (clap).
 //!
 //! # Configuration
 //!
@@ -79,13 +86,17 @@
 #![cfg_attr(not(lockorder_tracking), allow(dead_code))]
 
 mod class;
+mod dot;
 mod engine;
+#[cfg(feature = "record")]
+pub mod record;
 mod report;
 mod stats;
 pub mod sync;
 mod tracked;
 
 pub use crate::class::LockClass;
+pub use crate::dot::Picture;
 pub use crate::report::{
     class_policy, clear_handler, policy, set_class_policy, set_handler, set_policy, Backtrace, Edge, HeldLock,
     LockInfo, ParsePolicyError, Policy, Violation, ViolationKind,

@@ -170,7 +170,7 @@ fn default_and_from_build_the_value() {
     assert_eq!(*Mutex::<u32>::default().lock().unwrap(), 0);
     assert_eq!(*RwLock::<String>::default().read().unwrap(), "");
     assert_eq!(OnceLock::<u8>::default().get(), None);
-    assert_eq!(**LazyLock::<Vec<u8>>::default(), []);
+    assert!(LazyLock::<Vec<u8>>::default().is_empty());
     Condvar::default().notify_all();
 
     assert_eq!(Mutex::from(3).into_inner().unwrap(), 3);
