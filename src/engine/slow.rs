@@ -24,7 +24,7 @@ struct Found {
 
 #[track_caller]
 pub(super) fn acquire(state: &LockState, lock: LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
-    let Ok((id, found)) = THREAD.try_with(|t| inspect(t, state, lock, site)) else {
+    let Ok((id, found)) = THREAD.try_with(|t| inspect(t, state, lock, access, site)) else {
         return 0;
     };
     if let Some(found) = found {
@@ -44,18 +44,22 @@ fn inspect(
     t: &ThreadState,
     state: &LockState,
     lock: LockInfo,
+    access: Access,
     site: &'static Location<'static>,
 ) -> (LockId, Option<Found>) {
     let id = state.id(&t.ids);
     let held = t.held.to_vec();
     if let Some(previous) = held.iter().rev().find(|e| e.id == id) {
-        let violation = reacquire(previous, lock, site, &held);
-        return (id, Some(Found { violation, cache_after: None }));
+        if !access.reenters(previous.access) {
+            let violation = reacquire(previous, lock, site, &held);
+            return (id, Some(Found { violation, cache_after: None }));
+        }
     }
 
     let mut sources: Vec<HeldEntry> = Vec::new();
     for (i, entry) in held.iter().enumerate() {
-        if t.cache.contains(entry.id, id) || sources.iter().any(|s| s.id == entry.id) {
+        // A granted re-entry adds no edge from the lock to itself.
+        if entry.id == id || t.cache.contains(entry.id, id) || sources.iter().any(|s| s.id == entry.id) {
             continue;
         }
         if !entry.in_graph {
@@ -96,7 +100,7 @@ fn inspect(
     (id, cycle)
 }
 
-fn held_locks(held: &[HeldEntry]) -> Vec<HeldLock> {
+pub(super) fn held_locks(held: &[HeldEntry]) -> Vec<HeldLock> {
     held.iter().map(|e| HeldLock { lock: e.lock, access: e.access.verb(), acquired_at: e.acquired_at }).collect()
 }
 
