@@ -78,6 +78,10 @@
 #![cfg_attr(not(lockorder_tracking), allow(dead_code))]
 
 mod engine;
+#[cfg(feature = "lock_api")]
+pub mod lock_api;
+#[cfg(feature = "parking_lot")]
+pub mod parking_lot;
 mod report;
 mod stats;
 pub mod sync;
