@@ -202,3 +202,37 @@ pub fn is_reacquire(report: &str) -> bool {
     report.starts_with("lockorder: potential deadlock: thread `")
         && report.lines().next().unwrap().ends_with("which it already holds")
 }
+
+/// A raw spin lock for lock_api, whose guards are `Send`: a lock type that
+/// is neither std's nor parking_lot's.
+#[cfg(feature = "lock_api")]
+#[derive(Debug)]
+pub struct RawSpin(std::sync::atomic::AtomicBool);
+
+// SAFETY: `lock` and `try_lock` acquire the flag with a compare-exchange
+// (acquire ordering), `unlock` releases it; only one holder at a time.
+#[cfg(feature = "lock_api")]
+unsafe impl lockorder::lock_api::RawMutex for RawSpin {
+    #[allow(clippy::declare_interior_mutable_const)] // lock_api's required initializer.
+    const INIT: RawSpin = RawSpin(std::sync::atomic::AtomicBool::new(false));
+    type GuardMarker = lockorder::lock_api::GuardSend;
+
+    fn lock(&self) {
+        while !self.try_lock() {
+            std::thread::yield_now();
+        }
+    }
+
+    fn try_lock(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
+    }
+
+    unsafe fn unlock(&self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// A lock_api mutex over [`RawSpin`].
+#[cfg(feature = "lock_api")]
+pub type SpinMutex<T> = lockorder::lock_api::Mutex<RawSpin, T>;
