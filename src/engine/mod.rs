@@ -20,6 +20,8 @@ mod id;
 mod registry;
 #[cfg(lockorder_tracking)]
 mod slow;
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+mod task;
 #[cfg(lockorder_tracking)]
 mod thread;
 #[cfg(lockorder_tracking)]
@@ -31,6 +33,8 @@ pub(crate) use self::hooks::{acquire, acquired, dropped, release};
 pub(crate) use self::id::{LockId, LockState};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::registry::graph_size;
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+pub(crate) use self::task::{current_owner, note_await, release_from, Inbox, Owner, TaskHeld};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::transition::{acquire_at, adopt, release_forgotten};
 

@@ -24,6 +24,9 @@ struct Found {
 
 #[track_caller]
 pub(super) fn acquire(state: &LockState, lock: LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
+    // Guards of this task dropped by other tasks leave first.
+    #[cfg(feature = "tokio")]
+    super::task::apply_released();
     let Ok((id, found)) = THREAD.try_with(|t| inspect(t, state, lock, access, site)) else {
         return 0;
     };

@@ -41,7 +41,8 @@ struct Frame {
 }
 
 /// Symbol prefixes that belong to this crate, its backtrace machinery or the
-/// runtime rather than to the program being debugged.
+/// runtime (Rust's, the test harness's, tokio's scheduler) rather than to
+/// the program being debugged.
 const HIDDEN_PREFIXES: &[&str] = &[
     "lockorder::",
     "<lockorder::",
@@ -55,6 +56,10 @@ const HIDDEN_PREFIXES: &[&str] = &[
     "<alloc::",
     "test::",
     "<test::",
+    "tokio::runtime::",
+    "<tokio::runtime::",
+    "tokio::task::coop::",
+    "tokio::loom::",
     "__rust",
     "_start",
     "__libc",
