@@ -85,6 +85,8 @@ pub mod parking_lot;
 mod report;
 mod stats;
 pub mod sync;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod tracked;
 
 pub use crate::report::{

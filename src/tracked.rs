@@ -10,6 +10,15 @@
 use std::marker::PhantomData;
 use std::panic::Location;
 
+#[cfg(feature = "tokio")]
+mod task;
+#[cfg(feature = "tokio")]
+mod task_token;
+
+#[cfg(feature = "tokio")]
+pub(crate) use self::task::TaskSet;
+#[cfg(feature = "tokio")]
+pub(crate) use self::task_token::TaskToken;
 pub(crate) use crate::engine::Access;
 #[cfg(lockorder_tracking)]
 use crate::engine::{self, LockId, LockState};
