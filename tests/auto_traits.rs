@@ -101,3 +101,49 @@ mod lock_api_types {
     assert_not_impl!(lockorder::lock_api::MutexGuard<'static, RawSpin, Rc<u32>>: Send);
     assert_impl!(lockorder::lock_api::Mutex<RawSpin, Cell<u32>>: Send Sync);
 }
+
+#[cfg(feature = "tokio")]
+mod tokio_types {
+    use super::*;
+    use lockorder::tokio as ours;
+    use std::future::Future;
+
+    assert_impl!(ours::Mutex<Cell<u32>>: Send Sync);
+    assert_not_impl!(ours::Mutex<Rc<u32>>: Send);
+    assert_not_impl!(ours::Mutex<Rc<u32>>: Sync);
+    assert_impl!(ours::MutexGuard<'static, u32>: Send Sync);
+    assert_not_impl!(ours::MutexGuard<'static, Cell<u32>>: Sync);
+    assert_impl!(ours::MappedMutexGuard<'static, u32>: Send Sync);
+    assert_impl!(ours::OwnedMutexGuard<u32>: Send Sync);
+    assert_not_impl!(ours::OwnedMutexGuard<Rc<u32>>: Send);
+    assert_impl!(ours::OwnedMappedMutexGuard<(u32, u8), u8>: Send Sync);
+
+    assert_impl!(ours::RwLock<u32>: Send Sync);
+    assert_not_impl!(ours::RwLock<Cell<u32>>: Sync);
+    assert_impl!(ours::RwLockReadGuard<'static, u32>: Send Sync);
+    assert_not_impl!(ours::RwLockReadGuard<'static, Cell<u32>>: Send);
+    assert_impl!(ours::RwLockWriteGuard<'static, u32>: Send Sync);
+    assert_impl!(ours::RwLockMappedWriteGuard<'static, u32>: Send Sync);
+    assert_impl!(ours::OwnedRwLockReadGuard<u32>: Send Sync);
+    assert_impl!(ours::OwnedRwLockWriteGuard<u32>: Send Sync);
+    assert_impl!(ours::OwnedRwLockMappedWriteGuard<u32>: Send Sync);
+
+    // The futures of the acquisitions are `Send`, so tasks holding these
+    // guards across awaits can be spawned; and a scope is as `Send` as its
+    // future.
+    fn lock_future(m: &'static ours::Mutex<u32>) -> impl Future + Send {
+        m.lock()
+    }
+    fn read_future(l: &'static ours::RwLock<u32>) -> impl Future + Send {
+        l.read()
+    }
+    fn owned_future(m: std::sync::Arc<ours::Mutex<u32>>) -> impl Future + Send {
+        m.lock_owned()
+    }
+    assert_impl!(ours::Scoped<std::future::Ready<u32>>: Send Sync Unpin);
+    assert_not_impl!(ours::Scoped<std::future::Ready<Rc<u32>>>: Send);
+
+    // tokio's own, for comparison.
+    assert_impl!(tokio::sync::MutexGuard<'static, u32>: Send Sync);
+    assert_not_impl!(tokio::sync::RwLockReadGuard<'static, Cell<u32>>: Send);
+}

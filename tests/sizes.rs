@@ -20,6 +20,12 @@ fn wrappers_have_the_size_of_the_wrapped_lock_without_tracking() {
         lockorder::sync::Once => std::sync::Once,
         lockorder::sync::OnceLock<u8> => std::sync::OnceLock<u8>,
     );
+    #[cfg(feature = "tokio")]
+    same_size!(
+        lockorder::tokio::Mutex<u64> => tokio::sync::Mutex<u64>,
+        lockorder::tokio::RwLock<String> => tokio::sync::RwLock<String>,
+        lockorder::tokio::Scoped<std::future::Ready<[u8; 40]>> => std::future::Ready<[u8; 40]>,
+    );
     #[cfg(feature = "parking_lot")]
     same_size!(
         lockorder::parking_lot::Mutex<u64> => parking_lot::Mutex<u64>,
