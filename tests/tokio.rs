@@ -255,6 +255,7 @@ fn an_owned_guard_dropped_in_another_task_leaves_its_owners_set() {
 }
 
 #[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
 fn a_std_guard_held_across_an_await_is_reported() {
     for flavor in RUNTIMES {
         let rt = runtime(flavor);
@@ -278,6 +279,7 @@ fn a_std_guard_held_across_an_await_is_reported() {
 }
 
 #[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
 fn guards_held_across_an_await_in_a_local_task_are_reported() {
     let rt = runtime("current_thread");
     let local = LocalSet::new();
@@ -305,6 +307,7 @@ fn guards_held_across_an_await_in_a_local_task_are_reported() {
 
 #[cfg(feature = "parking_lot")]
 #[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
 fn a_parking_lot_guard_held_across_an_await_is_reported() {
     for flavor in RUNTIMES {
         let rt = runtime(flavor);
@@ -322,6 +325,7 @@ fn a_parking_lot_guard_held_across_an_await_is_reported() {
 /// whose guards are `Send` (see `common::RawSpin`) makes one.
 #[cfg(feature = "lock_api")]
 #[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
 fn a_send_blocking_guard_held_across_an_await_in_a_spawned_task_is_reported() {
     for flavor in RUNTIMES {
         let rt = runtime(flavor);
@@ -369,6 +373,7 @@ fn a_tokio_guard_held_across_an_await_is_fine() {
 /// and waits, the other locks the same lock. Without lockorder the thread
 /// blocks forever; with it the second lock is reported.
 #[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
 fn select_with_one_branch_holding_what_the_other_locks_is_reported_not_hung() {
     for flavor in RUNTIMES {
         let rt = runtime(flavor);
@@ -393,6 +398,7 @@ fn select_with_one_branch_holding_what_the_other_locks_is_reported_not_hung() {
 
 #[cfg(feature = "lock_api")]
 #[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
 fn select_in_a_spawned_task_is_reported_not_hung() {
     let rt = runtime("multi_thread");
     let spin = Arc::new(common::SpinMutex::new_named("spin-selected", 0));
