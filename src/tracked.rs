@@ -148,6 +148,9 @@ impl HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         {
             engine::release(&self.tracker.state, self.id);
+            // Released: if the check below panics, dropping this token
+            // must not release another entry of the same lock.
+            self.id = 0;
             self.id = engine::acquire(&self.tracker.state, self.tracker.info, access);
         }
         #[cfg(not(lockorder_tracking))]
@@ -162,6 +165,7 @@ impl HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         {
             engine::release(&self.tracker.state, self.id);
+            self.id = 0;
             self.id = engine::acquired(&self.tracker.state, self.tracker.info, access);
         }
         #[cfg(not(lockorder_tracking))]

@@ -491,3 +491,24 @@ fn the_unchecked_methods_take_over_or_release_a_forgotten_guards_entry() {
     drop(w);
     expect_no_violation(|| drop(rw.write()));
 }
+
+/// A relock whose check panics (here `upgrade` while this thread reads the
+/// lock) must not release, while unwinding, an entry that another guard of
+/// the same lock still owns.
+#[test]
+fn a_relock_that_panics_leaves_the_other_guards_entry_held() {
+    let x = RwLock::new_named("x", 0);
+    let y = Mutex::new_named("y", ());
+    let up = x.upgradable_read();
+    let r = x.read_recursive();
+    let report = expect_violation(move || RwLockUpgradableReadGuard::upgrade(up));
+    assert!(is_reacquire(&report), "{report}");
+    // `r` still holds x: taking y records x -> y.
+    drop(y.lock());
+    drop(r);
+    let report = expect_violation(|| {
+        let _y = y.lock();
+        let _x = x.read();
+    });
+    assert_cycle(&report, &["x", "y"]);
+}

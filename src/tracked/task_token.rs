@@ -76,6 +76,7 @@ impl TaskToken<'_> {
         #[cfg(lockorder_tracking)]
         {
             engine::release_from(&self.tracker.state, self.id, &self.owner);
+            self.id = 0;
             self.owner = engine::current_owner();
             self.id = engine::acquired(&self.tracker.state, self.tracker.info, access);
         }
