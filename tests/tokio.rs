@@ -485,3 +485,57 @@ fn blocking_lock_and_try_lock_outside_a_runtime() {
     let _a = a.try_lock().unwrap();
     assert!(a.try_lock().is_err());
 }
+
+/// A scope dropped before it completes (cancelled by `select!`, or an
+/// aborted task) releases its guards from its own held set, not from the
+/// set of whatever is polling or dropping it.
+#[test]
+fn a_cancelled_scope_releases_its_guards_from_its_own_set() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        rt.block_on(scope(async {
+            let x = RwLock::new_named("x", ());
+            let y = Mutex::new_named("y", ());
+            let never = Notify::new();
+            let _outer = x.read().await;
+            ::tokio::select! {
+                biased;
+                _ = scope(async {
+                    let _inner = x.read().await;
+                    never.notified().await;
+                }) => unreachable!(),
+                _ = async {} => {}
+            }
+            // The cancelled scope's read of x left with it; this task's own
+            // read is still held: x -> y is recorded.
+            drop(y.lock().await);
+            drop(_outer);
+            let report = report_of_task(
+                spawn(async move {
+                    let _y = y.lock().await;
+                    let _x = x.read().await;
+                })
+                .await,
+            );
+            assert_cycle(&report, &["x", "y"]);
+        }));
+
+        // An aborted task's guards leave its set, wherever it is dropped.
+        let m = Arc::new(Mutex::new_named("aborted", ()));
+        rt.block_on(scope(async {
+            let (held_tx, held_rx) = oneshot::channel();
+            let task = spawn({
+                let m = m.clone();
+                async move {
+                    let _g = m.lock().await;
+                    held_tx.send(()).unwrap();
+                    std::future::pending::<()>().await;
+                }
+            });
+            held_rx.await.unwrap();
+            task.abort();
+            assert!(task.await.unwrap_err().is_cancelled());
+            drop(m.lock().await);
+        }));
+    }
+}
