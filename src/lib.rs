@@ -35,7 +35,10 @@
 //!
 //! Swapping `use std::sync::{Mutex, RwLock, Condvar, ..}` for
 //! `use lockorder::sync::{Mutex, RwLock, Condvar, ..}` is the whole change:
-//! the signatures, poisoning and `Debug` output are std's.
+//! the signatures, poisoning and `Debug` output are std's. The same goes
+//! for parking_lot (`lockorder::parking_lot`), any lock_api raw lock
+//! (`lockorder::lock_api`) and tokio (`lockorder::tokio`), with their
+//! features on.
 //!
 //! # Cargo features
 //!
@@ -49,6 +52,14 @@
 //!   merges the record files of many test processes, reports the cycles between
 //!   lock classes (`lockorder check <dir>`) and draws them
 //!   (`lockorder dot <dir>`). Needs Rust 1.85 (clap).
+//! - `lock_api`: `lockorder::lock_api`, tracked `Mutex`, `ReentrantMutex`
+//!   and `RwLock` generic over lock_api's raw lock traits.
+//! - `parking_lot` (implies `lock_api`): `lockorder::parking_lot`, drop-ins
+//!   for parking_lot's `Mutex`, `FairMutex`, `RwLock`, `ReentrantMutex`,
+//!   `Condvar` and `Once`.
+//! - `tokio`: `lockorder::tokio`, drop-ins for `tokio::sync::{Mutex,
+//!   RwLock}`, per-task lock tracking (`scope`, `spawn`, `spawn_local`) and
+//!   reports of blocking locks held across an `.await`.
 //!
 //! # Configuration
 //!
@@ -81,18 +92,36 @@
 //! `Once`/`OnceLock`/`LazyLock` access that may wait. A successful
 //! `try_lock` makes the lock held but adds no edge into it; a failed one
 //! records nothing. `Condvar::wait` releases the mutex from the held set
-//! during the wait and checks its re-acquisition.
+//! during the wait and checks its re-acquisition. Re-entering a
+//! `ReentrantMutex` and `read_recursive` are granted without a report (their
+//! orders with other locks are still recorded); timed acquisitions
+//! (`try_lock_for`, ..) count as a `try_lock` when they time out and as a
+//! `lock` when they succeed.
+//!
+//! In async code the held set belongs to the task: inside a
+//! `lockorder::tokio::scope` (or a task started with its `spawn`) the task's set
+//! is swapped in around every poll, so it follows the task from thread to
+//! thread. An async lock's acquisition is checked when its future is first
+//! polled, before the task waits; and a blocking lock still held when the
+//! task is suspended at an `.await` is reported
+//! ([`ViolationKind::HeldAcrossAwait`]).
 
 #![cfg_attr(not(lockorder_tracking), allow(dead_code))]
 
 mod class;
 mod dot;
 mod engine;
+#[cfg(feature = "lock_api")]
+pub mod lock_api;
+#[cfg(feature = "parking_lot")]
+pub mod parking_lot;
 #[cfg(feature = "record")]
 pub mod record;
 mod report;
 mod stats;
 pub mod sync;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod tracked;
 
 pub use crate::class::LockClass;

@@ -8,9 +8,17 @@
 
 #[cfg(not(lockorder_tracking))]
 use std::marker::PhantomData;
-#[cfg(lockorder_tracking)]
 use std::panic::Location;
 
+#[cfg(feature = "tokio")]
+mod task;
+#[cfg(feature = "tokio")]
+mod task_token;
+
+#[cfg(feature = "tokio")]
+pub(crate) use self::task::TaskSet;
+#[cfg(feature = "tokio")]
+pub(crate) use self::task_token::TaskToken;
 pub(crate) use crate::engine::Access;
 #[cfg(lockorder_tracking)]
 use crate::engine::{self, LockId, LockState};
@@ -91,6 +99,28 @@ impl LockTracker {
         }
     }
 
+    /// A token for a lock this thread holds through a forgotten guard (see
+    /// [`engine::adopt`]), for lock_api's `make_guard_unchecked`.
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    #[track_caller]
+    pub(crate) fn adopt(&self, access: Access) -> HeldToken<'_> {
+        #[cfg(lockorder_tracking)]
+        return HeldToken { tracker: self, id: engine::adopt(&self.state, self.info, access) };
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = access;
+            HeldToken { lock: PhantomData }
+        }
+    }
+
+    /// Takes the lock out of this thread's held set without a token: its
+    /// guard was forgotten and it is being unlocked (`force_unlock`).
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    pub(crate) fn release_forgotten(&self) {
+        #[cfg(lockorder_tracking)]
+        engine::release_forgotten(&self.state);
+    }
+
     /// Records a successful non-blocking acquisition.
     #[track_caller]
     #[inline]
@@ -137,11 +167,63 @@ impl HeldToken<'_> {
     /// unlocks and relocks the mutex while other locks stay held.
     #[track_caller]
     pub(crate) fn relock(&mut self) {
+        self.relock_as(Access::Lock);
+    }
+
+    /// [`relock`](Self::relock) as `access`: also for a transition that
+    /// waits, such as upgrading an upgradable read to a write.
+    #[track_caller]
+    pub(crate) fn relock_as(&mut self, access: Access) {
         #[cfg(lockorder_tracking)]
         {
             engine::release(&self.tracker.state, self.id);
-            self.id = engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock);
+            // Released: if the check below panics, dropping this token
+            // must not release another entry of the same lock.
+            self.id = 0;
+            self.id = engine::acquire(&self.tracker.state, &self.tracker.info, access);
         }
+        #[cfg(not(lockorder_tracking))]
+        let _ = access;
+    }
+
+    /// Changes how the lock is held without waiting (a downgrade): no order
+    /// is recorded, and the held entry's site becomes the caller's.
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    #[track_caller]
+    pub(crate) fn retag(&mut self, access: Access) {
+        #[cfg(lockorder_tracking)]
+        {
+            engine::release(&self.tracker.state, self.id);
+            self.id = 0;
+            self.id = engine::acquired(&self.tracker.state, &self.tracker.info, access);
+        }
+        #[cfg(not(lockorder_tracking))]
+        let _ = access;
+    }
+
+    /// Takes the lock out of the held set until [`reacquire_at`]: for a
+    /// guard's `unlocked`, which runs a closure with the lock released.
+    ///
+    /// [`reacquire_at`]: Self::reacquire_at
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    pub(crate) fn suspend(&mut self) {
+        #[cfg(lockorder_tracking)]
+        {
+            engine::release(&self.tracker.state, self.id);
+            self.id = 0;
+        }
+    }
+
+    /// Records the re-acquisition, at `site`, of a lock taken out of the
+    /// held set by [`suspend`](Self::suspend).
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    pub(crate) fn reacquire_at(&mut self, access: Access, site: &'static Location<'static>) {
+        #[cfg(lockorder_tracking)]
+        {
+            self.id = engine::acquire_at(&self.tracker.state, self.tracker.info, access, site);
+        }
+        #[cfg(not(lockorder_tracking))]
+        let _ = (access, site);
     }
 }
 

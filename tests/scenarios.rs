@@ -1,7 +1,10 @@
-//! The lock-order patterns of Linux lockdep's self-tests, run over every
-//! kind of std lock (`Mutex`, `RwLock` read, `RwLock` write, and a mix),
-//! with the nested pairs on one thread or each on its own thread, and the
-//! matching no-false-positive checks.
+//! The lock-order patterns of Linux lockdep's self-tests, run from one table
+//! over every kind of lock of every backend compiled in (std's `Mutex`,
+//! `RwLock` read and write; with their features parking_lot's mutex, read,
+//! write and upgradable read, a lock_api mutex over a raw lock of ours, and
+//! tokio's mutex, read and write; and a mix of them all), with the nested
+//! pairs on one thread, each on its own thread, or each in its own async
+//! task, and the matching no-false-positive checks.
 //!
 //! Naming as in lockdep's `lib/locking-selftest.c`: every two letters are
 //! one nested acquisition "hold X, take Y", released before the next pair.
@@ -11,8 +14,8 @@
 mod common;
 
 use common::{
-    assert_cycle, expect_no_violation, expect_violation, expect_violation_on_thread, is_inversion, is_reacquire, mixed,
-    nest, on_thread, Kind, Lock, KINDS,
+    all_kinds, assert_cycle, expect_no_violation, expect_violation, expect_violation_on_thread, is_inversion,
+    is_reacquire, mixed_all, nest, on_thread, Kind, Lock,
 };
 
 /// One lockdep pattern.
@@ -69,7 +72,7 @@ enum Flavor {
 }
 
 fn flavors() -> Vec<Flavor> {
-    let mut flavors: Vec<Flavor> = KINDS.iter().map(|&k| Flavor::All(k)).collect();
+    let mut flavors: Vec<Flavor> = all_kinds().into_iter().map(Flavor::All).collect();
     flavors.push(Flavor::Mixed);
     flavors
 }
@@ -78,7 +81,42 @@ impl Flavor {
     fn kind(self, i: usize) -> Kind {
         match self {
             Flavor::All(kind) => kind,
-            Flavor::Mixed => mixed(i),
+            Flavor::Mixed => mixed_all(i),
+        }
+    }
+}
+
+/// Where the nested pairs run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// All on the test thread.
+    OneThread,
+    /// Each on a thread of its own, named after the scenario and the pair.
+    ThreadPerPair,
+    /// Each as an async task of its own (a `lockorder::tokio::scope`, run
+    /// with `block_on`; tokio's locks are awaited).
+    #[cfg(feature = "tokio")]
+    TaskPerPair,
+}
+
+const MODES: &[Mode] = &[
+    Mode::OneThread,
+    Mode::ThreadPerPair,
+    #[cfg(feature = "tokio")]
+    Mode::TaskPerPair,
+];
+
+/// Runs one nested pair as `mode` says; `Err` carries the panic payload of
+/// a violation.
+fn run_pair(mode: Mode, name: &str, first: &Lock, second: &Lock) -> std::thread::Result<()> {
+    match mode {
+        Mode::OneThread => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| nest(first, second))),
+        Mode::ThreadPerPair => on_thread(name, || nest(first, second)),
+        #[cfg(feature = "tokio")]
+        Mode::TaskPerPair => {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let task = lockorder::tokio::scope(common::nest_async(first, second));
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(task)))
         }
     }
 }
@@ -91,34 +129,46 @@ fn thread_name(s: &Scenario, flavor: Flavor, pair: usize) -> String {
     format!("{}-{:?}-pair{}", s.name, flavor, pair)
 }
 
-/// Runs every pair but the last, each on the current thread or each on its
-/// own thread; none may raise anything.
-fn run_prefix(s: &Scenario, locks: &[Lock], flavor: Flavor, threads: bool) {
+/// Runs every pair but the last, as `mode` says; none may raise anything.
+fn run_prefix(s: &Scenario, locks: &[Lock], flavor: Flavor, mode: Mode) {
     for (p, &(held, taken)) in s.pairs[..s.pairs.len() - 1].iter().enumerate() {
-        if threads {
-            let joined = on_thread(&thread_name(s, flavor, p), || nest(&locks[held], &locks[taken]));
-            assert!(joined.is_ok(), "{} ({flavor:?}): pair {p} raised a violation", s.name);
-        } else {
+        if mode == Mode::OneThread {
             expect_no_violation(|| nest(&locks[held], &locks[taken]));
+        } else {
+            let joined = run_pair(mode, &thread_name(s, flavor, p), &locks[held], &locks[taken]);
+            if let Err(payload) = joined {
+                panic!(
+                    "{} ({flavor:?}, {mode:?}): pair {p} raised a violation:\n{}",
+                    s.name,
+                    common::report_of(payload)
+                );
+            }
         }
     }
 }
 
 /// Runs the whole scenario and returns the report of its last pair.
-fn run(s: &Scenario, flavor: Flavor, threads: bool) -> String {
+fn run(s: &Scenario, flavor: Flavor, mode: Mode) -> String {
     let locks = make_locks(s, flavor);
-    run_prefix(s, &locks, flavor, threads);
+    run_prefix(s, &locks, flavor, mode);
     let last = s.pairs.len() - 1;
     let (held, taken) = s.pairs[last];
-    if threads {
-        expect_violation_on_thread(&thread_name(s, flavor, last), || nest(&locks[held], &locks[taken]))
-    } else {
-        expect_violation(|| nest(&locks[held], &locks[taken]))
+    match mode {
+        Mode::OneThread => expect_violation(|| nest(&locks[held], &locks[taken])),
+        Mode::ThreadPerPair => {
+            expect_violation_on_thread(&thread_name(s, flavor, last), || nest(&locks[held], &locks[taken]))
+        }
+        #[cfg(feature = "tokio")]
+        Mode::TaskPerPair => match run_pair(mode, "", &locks[held], &locks[taken]) {
+            Ok(()) => panic!("{} ({flavor:?}): expected a violation in the last task", s.name),
+            Err(payload) => common::report_of(payload),
+        },
     }
 }
 
-fn check_report(s: &Scenario, flavor: Flavor, threads: bool, report: &str) {
-    let context = format!("{} ({flavor:?}, threads: {threads})", s.name);
+fn check_report(s: &Scenario, flavor: Flavor, mode: Mode, report: &str) {
+    let threads = mode == Mode::ThreadPerPair;
+    let context = format!("{} ({flavor:?}, {mode:?})", s.name);
     let names: Vec<&str> = s.cycle.iter().map(|&i| s.locks[i]).collect();
     assert_cycle(report, &names);
     if s.cycle.len() == 1 {
@@ -144,23 +194,29 @@ fn check_report(s: &Scenario, flavor: Flavor, threads: bool, report: &str) {
     }
 }
 
-fn run_all(threads: bool) {
+fn run_all(mode: Mode) {
     for s in lockdep_scenarios() {
         for flavor in flavors() {
-            let report = run(&s, flavor, threads);
-            check_report(&s, flavor, threads, &report);
+            let report = run(&s, flavor, mode);
+            check_report(&s, flavor, mode, &report);
         }
     }
 }
 
 #[test]
 fn lockdep_scenarios_on_one_thread_are_reported() {
-    run_all(false);
+    run_all(Mode::OneThread);
 }
 
 #[test]
 fn lockdep_scenarios_with_each_pair_on_its_own_thread_are_reported() {
-    run_all(true);
+    run_all(Mode::ThreadPerPair);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn lockdep_scenarios_with_each_pair_in_its_own_task_are_reported() {
+    run_all(Mode::TaskPerPair);
 }
 
 /// The same scenarios without their closing pair are consistent orders.
@@ -168,11 +224,11 @@ fn lockdep_scenarios_with_each_pair_on_its_own_thread_are_reported() {
 fn lockdep_scenarios_without_the_closing_pair_raise_nothing() {
     for s in lockdep_scenarios() {
         for flavor in flavors() {
-            for threads in [false, true] {
+            for &mode in MODES {
                 let locks = make_locks(&s, flavor);
-                run_prefix(&s, &locks, flavor, threads);
+                run_prefix(&s, &locks, flavor, mode);
                 // Repeating the prefix (now on the fast path) raises nothing either.
-                run_prefix(&s, &locks, flavor, threads);
+                run_prefix(&s, &locks, flavor, mode);
             }
         }
     }
@@ -301,7 +357,7 @@ fn readers_and_writers_in_one_order_raise_nothing() {
 /// Deep, consistent nesting (past the inline held set) on many threads.
 #[test]
 fn deep_consistent_nesting_on_many_threads_raises_nothing() {
-    let locks = Lock::many(mixed, "deep", 24);
+    let locks = Lock::many(mixed_all, "deep", 24);
     let results: Vec<std::thread::Result<()>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
             .map(|t| {

@@ -22,8 +22,12 @@ mod id;
 mod registry;
 #[cfg(lockorder_tracking)]
 mod slow;
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+mod task;
 #[cfg(lockorder_tracking)]
 mod thread;
+#[cfg(lockorder_tracking)]
+mod transition;
 
 #[cfg(lockorder_tracking)]
 pub(crate) use self::hooks::{acquire, acquire_nested, acquired, dropped, release};
@@ -31,6 +35,10 @@ pub(crate) use self::hooks::{acquire, acquire_nested, acquired, dropped, release
 pub(crate) use self::id::{LockId, LockState};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::registry::graph_size;
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+pub(crate) use self::task::{current_owner, note_await, release_from, Inbox, Owner, TaskHeld};
+#[cfg(lockorder_tracking)]
+pub(crate) use self::transition::{acquire_at, adopt, release_forgotten};
 
 /// How a lock is being acquired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +51,28 @@ pub(crate) enum Access {
     Write,
     /// Initialization or access of a once-cell.
     Once,
+    /// `lock()` of a re-entrant mutex: re-entering it while this thread
+    /// holds it is fine.
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    Reentrant,
+    /// `read_recursive()`: shared, and granted while this thread holds any
+    /// read lock of the same lock, even with a writer queued.
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    ReadRecursive,
+    /// `upgradable_read()`: shared with plain readers, exclusive against
+    /// writers and other upgradable readers.
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    Upgradable,
+    /// An async mutex's `lock()`: exclusive, and it suspends the task
+    /// instead of blocking the thread.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    AsyncLock,
+    /// An async lock's `read()`: shared, not recursive.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    AsyncRead,
+    /// An async lock's `write()`: exclusive.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    AsyncWrite,
 }
 
 impl Access {
@@ -53,6 +83,30 @@ impl Access {
             Access::Read => "read",
             Access::Write => "write",
             Access::Once => "init",
+            Access::Reentrant => "reentrant lock",
+            Access::ReadRecursive => "recursive read",
+            Access::Upgradable => "upgradable read",
+            Access::AsyncLock => "async lock",
+            Access::AsyncRead => "async read",
+            Access::AsyncWrite => "async write",
         }
+    }
+
+    /// Whether acquiring with `self` a lock this thread already holds with
+    /// `held` is granted at once (a re-entry, not a self-deadlock).
+    pub(crate) fn reenters(self, held: Access) -> bool {
+        match self {
+            Access::Reentrant => held == Access::Reentrant,
+            Access::ReadRecursive => matches!(held, Access::Read | Access::ReadRecursive | Access::Upgradable),
+            _ => false,
+        }
+    }
+
+    /// Whether a holder blocks its thread while waiting: every lock but the
+    /// async ones. Such a lock held across an `.await` can hang the thread
+    /// of another task that waits for it.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn blocks_thread(self) -> bool {
+        !matches!(self, Access::AsyncLock | Access::AsyncRead | Access::AsyncWrite)
     }
 }

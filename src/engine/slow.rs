@@ -39,6 +39,7 @@ enum Learn {
 #[derive(Clone, Copy)]
 struct Attempt {
     lock: LockInfo,
+    access: Access,
     subclass: u8,
     site: &'static Location<'static>,
 }
@@ -51,7 +52,10 @@ pub(super) fn acquire(
     subclass: u8,
     site: &'static Location<'static>,
 ) -> LockId {
-    let attempt = Attempt { lock, subclass, site };
+    // Guards of this task dropped by other tasks leave first.
+    #[cfg(feature = "tokio")]
+    super::task::apply_released();
+    let attempt = Attempt { lock, access, subclass, site };
     let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, attempt)));
     let Ok((chain, (id, found))) = inspected else {
         return 0;
@@ -82,17 +86,23 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: Attempt) -> (LockId, Opt
     let len = t.held.len();
     // A lock first acquired here, under other locks, gets pending in-edges.
     let id = state.id_with(&t.ids, if len > 0 { HAS_PENDING } else { 0 });
-    if let Some(previous) = (0..len).rev().filter_map(|i| t.held.get(i)).find(|e| e.id == id) {
-        let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, attempt));
-        return (id, Some(Found { violation, learn: Learn::Nothing }));
+    let previous = (0..len).rev().filter_map(|i| t.held.get(i)).find(|e| e.id == id);
+    if let Some(previous) = previous {
+        if !attempt.access.reenters(previous.access) {
+            let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, attempt));
+            return (id, Some(Found { violation, learn: Learn::Nothing }));
+        }
     }
     if let Some(found) = record_instance_orders(t, state, id, attempt) {
         return (id, Some(found));
     }
-    if let Some(found) = record_class_orders(t, attempt) {
+    if let Some(found) = record_class_orders(t, id, attempt) {
         return (id, Some(found));
     }
-    t.known_chains.insert(t.held.chain(), acquisition_key(id, attempt.subclass));
+    // A granted re-entry stays on the slow path, where re-entries are judged.
+    if previous.is_none() {
+        t.known_chains.insert(t.held.chain(), acquisition_key(id, attempt.subclass));
+    }
     (id, None)
 }
 
@@ -103,7 +113,8 @@ fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attemp
     let mut refused: Option<(HeldEntry, Vec<PathEdge>)> = None;
     for i in 0..t.held.len() {
         let Some(source) = t.held.get(i) else { continue };
-        if t.known_edges.contains(source.id, id) {
+        // A granted re-entry adds no edge from the lock to itself.
+        if source.id == id || t.known_edges.contains(source.id, id) {
             continue;
         }
         if !source.in_graph {
@@ -128,13 +139,16 @@ fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attemp
 
 /// Records the class order of every held lock into the acquired one's
 /// class; the first that would close a cycle of classes is reported.
-fn record_class_orders(t: &ThreadState, attempt: Attempt) -> Option<Found> {
+fn record_class_orders(t: &ThreadState, id: LockId, attempt: Attempt) -> Option<Found> {
     let kind = ViolationKind::ClassOrderInversion;
     let wanted = report::wanted(kind);
     let to = class_of(&attempt.lock, attempt.subclass);
     let mut refused: Option<(HeldEntry, ClassId, Vec<PathEdge>)> = None;
     for i in 0..t.held.len() {
         let Some(source) = t.held.get(i) else { continue };
+        if source.id == id {
+            continue;
+        }
         let from = class_of(&source.lock, source.subclass);
         if knows_class_edge(from, to) {
             continue;
@@ -158,7 +172,11 @@ fn record_class_orders(t: &ThreadState, attempt: Attempt) -> Option<Found> {
 }
 
 fn held_locks(t: &ThreadState) -> Vec<HeldLock> {
-    let held = t.held.to_vec();
+    held_locks_of(&t.held.to_vec())
+}
+
+/// How reports show the entries `held`.
+pub(super) fn held_locks_of(held: &[HeldEntry]) -> Vec<HeldLock> {
     held.iter().map(|e| HeldLock { lock: e.lock, access: e.access.verb(), acquired_at: e.acquired_at }).collect()
 }
 

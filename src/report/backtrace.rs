@@ -46,7 +46,8 @@ struct Frame {
 }
 
 /// Symbol prefixes that belong to this crate, its backtrace machinery or the
-/// runtime rather than to the program being debugged.
+/// runtime (Rust's, the test harness's, tokio's scheduler) rather than to
+/// the program being debugged.
 const HIDDEN_PREFIXES: &[&str] = &[
     "lockorder::",
     "<lockorder::",
@@ -60,6 +61,10 @@ const HIDDEN_PREFIXES: &[&str] = &[
     "<alloc::",
     "test::",
     "<test::",
+    "tokio::runtime::",
+    "<tokio::runtime::",
+    "tokio::task::coop::",
+    "tokio::loom::",
     "__rust",
     "_start",
     "__libc",
@@ -92,6 +97,12 @@ impl Trace {
     #[inline(never)]
     pub(crate) fn capture() -> Trace {
         Trace { raw: backtrace::Backtrace::new_unresolved(), resolved: OnceCell::new() }
+    }
+
+    /// A stack captured elsewhere, not resolved yet.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn from_raw(raw: backtrace::Backtrace) -> Trace {
+        Trace { raw, resolved: OnceCell::new() }
     }
 
     /// The trimmed, resolved stack.

@@ -24,6 +24,17 @@ pub enum ViolationKind {
     /// Its policy is [`class_policy`](crate::class_policy) (by default
     /// `Warn`).
     ClassOrderInversion,
+    /// An async task is suspended at an `.await` while it holds a blocking
+    /// lock (a lockorder `std` or `parking_lot` guard): another task polled
+    /// on the same thread that asks for the lock blocks the thread, and the
+    /// holder never runs again to release it. Found only inside a
+    /// [`lockorder::tokio::scope`](crate#cargo-features).
+    ///
+    /// The violation has one edge per such lock, whose `from` and `to` are
+    /// both the lock and whose sites are both where it was acquired; its
+    /// backtrace is the stack of the await (where the suspended future
+    /// registered its waker).
+    HeldAcrossAwait,
 }
 
 /// One edge of a cycle: `from` was held when `to` was acquired.
@@ -91,8 +102,10 @@ impl HeldLock {
         self.lock
     }
 
-    /// How it is held: `"lock"`, `"read"`, `"write"` or `"init"` (a
-    /// once-cell being initialized or accessed).
+    /// How it is held: `"lock"`, `"read"`, `"write"`, `"init"` (a
+    /// once-cell being initialized or accessed), `"reentrant lock"`,
+    /// `"recursive read"`, `"upgradable read"`, or for async locks
+    /// `"async lock"`, `"async read"` and `"async write"`.
     pub fn access(&self) -> &'static str {
         self.access
     }
@@ -276,9 +289,57 @@ impl Violation {
     }
 }
 
+impl Violation {
+    fn write_held_across_await(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.edges.iter().map(|e| e.from.to_string()).collect();
+        let names = names.join(", ");
+        let what = if self.edges.len() == 1 { "a blocking lock" } else { "blocking locks" };
+        writeln!(
+            f,
+            "lockorder: potential deadlock: a task on thread `{}` is suspended at an .await while it holds {names}, {what}",
+            self.thread
+        )?;
+        writeln!(f)?;
+        writeln!(f, "    held across await: {names}")?;
+        writeln!(f)?;
+        for (i, e) in self.edges.iter().enumerate() {
+            writeln!(f, "  [{}] {}  (held across this await)", i + 1, e.from)?;
+            writeln!(f, "      the task holds {} (acquired at {}) and is suspended", e.from, e.from_acquired_at)?;
+        }
+        writeln!(f, "      backtrace of the await:")?;
+        write!(f, "{}", self.attempt().backtrace())?;
+        writeln!(f)?;
+        writeln!(f, "  locks held by the task (on thread `{}`):", self.thread)?;
+        for held in &self.held {
+            writeln!(f, "      {} ({}, acquired at {})", held.lock, held.access, held.acquired_at)?;
+        }
+        writeln!(f)?;
+        let first = &self.edges[0].from;
+        let this = "this task".to_owned();
+        let other = format!("another task on thread `{}`", self.thread);
+        let rows = [
+            (format!("lock {first}"), String::new()),
+            (format!(".await (suspended, {first} still locked)"), String::new()),
+            (String::new(), format!("lock {first} (blocks the thread)")),
+            ("(never polled again: its thread is blocked)".to_owned(), String::new()),
+        ];
+        let width = rows.iter().map(|r| r.0.len()).chain([this.len()]).max().unwrap_or(0) + 6;
+        writeln!(f, "  possible deadlock scenario:")?;
+        writeln!(f)?;
+        writeln!(f, "      {this:<width$}{other}")?;
+        writeln!(f, "      {:<width$}{}", "-".repeat(this.len()), "-".repeat(other.len()))?;
+        for (left, right) in rows {
+            writeln!(f, "{}", format!("      {left:<width$}{right}").trim_end())?;
+        }
+        writeln!(f)?;
+        writeln!(f, "      *** DEADLOCK ***")
+    }
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
+            ViolationKind::HeldAcrossAwait => return self.write_held_across_await(f),
             ViolationKind::LockOrderInversion => {
                 writeln!(f, "lockorder: potential deadlock: lock order inversion between {} locks", self.edges.len())?
             }

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: one lock type that runs a
-//! scenario body as a `Mutex`, an `RwLock` read or an `RwLock` write, and
-//! ways to catch a violation without touching global state.
+//! scenario body as any lock of any backend (std's `Mutex`, `RwLock` read
+//! or write, parking_lot's, a lock_api mutex, tokio's), and ways to catch a
+//! violation without touching global state.
 
 // Each test binary uses a different part of this module.
 #![allow(dead_code, unreachable_pub)]
@@ -12,7 +13,9 @@ use std::sync::{Arc, LockResult, PoisonError, TryLockError};
 use lockorder::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use lockorder::{Policy, Violation};
 
-/// How a scenario takes its locks.
+/// How a scenario takes its locks: the std kinds, then (with their cargo
+/// features) parking_lot's, a lock_api mutex over a raw lock of our own,
+/// and tokio's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// `Mutex::lock`.
@@ -21,14 +24,58 @@ pub enum Kind {
     Read,
     /// `RwLock::write`.
     Write,
+    /// `parking_lot::Mutex::lock`.
+    #[cfg(feature = "parking_lot")]
+    PlMutex,
+    /// `parking_lot::RwLock::read` (not recursive either).
+    #[cfg(feature = "parking_lot")]
+    PlRead,
+    /// `parking_lot::RwLock::write`.
+    #[cfg(feature = "parking_lot")]
+    PlWrite,
+    /// `parking_lot::RwLock::upgradable_read` (exclusive against itself).
+    #[cfg(feature = "parking_lot")]
+    PlUpgradable,
+    /// `lock_api::Mutex<RawSpin, _>::lock`.
+    #[cfg(feature = "lock_api")]
+    Spin,
+    /// `tokio::sync::Mutex::lock().await`.
+    #[cfg(feature = "tokio")]
+    TokioMutex,
+    /// `tokio::sync::RwLock::read().await`.
+    #[cfg(feature = "tokio")]
+    TokioRead,
+    /// `tokio::sync::RwLock::write().await`.
+    #[cfg(feature = "tokio")]
+    TokioWrite,
 }
 
-/// Every kind, for table-driven tests.
+/// The std kinds, for tests of std's semantics.
 pub const KINDS: [Kind; 3] = [Kind::Mutex, Kind::Read, Kind::Write];
 
-/// The kind of the `i`-th lock of a scenario in which the kinds are mixed.
+/// The kind of the `i`-th lock of a std scenario in which the kinds are
+/// mixed.
 pub fn mixed(i: usize) -> Kind {
     KINDS[i % KINDS.len()]
+}
+
+/// Every kind of every backend compiled in: the scenario table.
+pub fn all_kinds() -> Vec<Kind> {
+    #[allow(unused_mut)]
+    let mut kinds = KINDS.to_vec();
+    #[cfg(feature = "parking_lot")]
+    kinds.extend([Kind::PlMutex, Kind::PlRead, Kind::PlWrite, Kind::PlUpgradable]);
+    #[cfg(feature = "lock_api")]
+    kinds.push(Kind::Spin);
+    #[cfg(feature = "tokio")]
+    kinds.extend([Kind::TokioMutex, Kind::TokioRead, Kind::TokioWrite]);
+    kinds
+}
+
+/// The kind of the `i`-th lock of a scenario mixing every backend.
+pub fn mixed_all(i: usize) -> Kind {
+    let kinds = all_kinds();
+    kinds[i % kinds.len()]
 }
 
 /// A tracked lock taken as its [`Kind`] says.
@@ -37,6 +84,22 @@ pub enum Lock {
     Mutex(Mutex<()>),
     Read(RwLock<()>),
     Write(RwLock<()>),
+    #[cfg(feature = "parking_lot")]
+    PlMutex(lockorder::parking_lot::Mutex<()>),
+    #[cfg(feature = "parking_lot")]
+    PlRead(lockorder::parking_lot::RwLock<()>),
+    #[cfg(feature = "parking_lot")]
+    PlWrite(lockorder::parking_lot::RwLock<()>),
+    #[cfg(feature = "parking_lot")]
+    PlUpgradable(lockorder::parking_lot::RwLock<()>),
+    #[cfg(feature = "lock_api")]
+    Spin(SpinMutex<()>),
+    #[cfg(feature = "tokio")]
+    TokioMutex(lockorder::tokio::Mutex<()>),
+    #[cfg(feature = "tokio")]
+    TokioRead(lockorder::tokio::RwLock<()>),
+    #[cfg(feature = "tokio")]
+    TokioWrite(lockorder::tokio::RwLock<()>),
 }
 
 /// The guard of a [`Lock`].
@@ -45,27 +108,64 @@ pub enum Guard<'a> {
     Mutex(MutexGuard<'a, ()>),
     Read(RwLockReadGuard<'a, ()>),
     Write(RwLockWriteGuard<'a, ()>),
+    #[cfg(feature = "parking_lot")]
+    PlMutex(lockorder::parking_lot::MutexGuard<'a, ()>),
+    #[cfg(feature = "parking_lot")]
+    PlRead(lockorder::parking_lot::RwLockReadGuard<'a, ()>),
+    #[cfg(feature = "parking_lot")]
+    PlWrite(lockorder::parking_lot::RwLockWriteGuard<'a, ()>),
+    #[cfg(feature = "parking_lot")]
+    PlUpgradable(lockorder::parking_lot::RwLockUpgradableReadGuard<'a, ()>),
+    #[cfg(feature = "lock_api")]
+    Spin(lockorder::lock_api::MutexGuard<'a, RawSpin, ()>),
+    #[cfg(feature = "tokio")]
+    TokioMutex(lockorder::tokio::MutexGuard<'a, ()>),
+    #[cfg(feature = "tokio")]
+    TokioRead(lockorder::tokio::RwLockReadGuard<'a, ()>),
+    #[cfg(feature = "tokio")]
+    TokioWrite(lockorder::tokio::RwLockWriteGuard<'a, ()>),
+}
+
+/// One lock of each kind, named or not, made by one table.
+macro_rules! make_lock {
+    ($kind:expr, $($name:expr)?) => {
+        match $kind {
+            Kind::Mutex => Lock::Mutex(make_lock!(@new Mutex<()>; $($name)?)),
+            Kind::Read => Lock::Read(make_lock!(@new RwLock<()>; $($name)?)),
+            Kind::Write => Lock::Write(make_lock!(@new RwLock<()>; $($name)?)),
+            #[cfg(feature = "parking_lot")]
+            Kind::PlMutex => Lock::PlMutex(make_lock!(@new lockorder::parking_lot::Mutex<()>; $($name)?)),
+            #[cfg(feature = "parking_lot")]
+            Kind::PlRead => Lock::PlRead(make_lock!(@new lockorder::parking_lot::RwLock<()>; $($name)?)),
+            #[cfg(feature = "parking_lot")]
+            Kind::PlWrite => Lock::PlWrite(make_lock!(@new lockorder::parking_lot::RwLock<()>; $($name)?)),
+            #[cfg(feature = "parking_lot")]
+            Kind::PlUpgradable => Lock::PlUpgradable(make_lock!(@new lockorder::parking_lot::RwLock<()>; $($name)?)),
+            #[cfg(feature = "lock_api")]
+            Kind::Spin => Lock::Spin(make_lock!(@new SpinMutex<()>; $($name)?)),
+            #[cfg(feature = "tokio")]
+            Kind::TokioMutex => Lock::TokioMutex(make_lock!(@new lockorder::tokio::Mutex<()>; $($name)?)),
+            #[cfg(feature = "tokio")]
+            Kind::TokioRead => Lock::TokioRead(make_lock!(@new lockorder::tokio::RwLock<()>; $($name)?)),
+            #[cfg(feature = "tokio")]
+            Kind::TokioWrite => Lock::TokioWrite(make_lock!(@new lockorder::tokio::RwLock<()>; $($name)?)),
+        }
+    };
+    (@new $ty:ty; $name:expr) => { <$ty>::new_named($name, ()) };
+    (@new $ty:ty;) => { <$ty>::new(()) };
 }
 
 impl Lock {
     /// A new lock reported as `name`.
     #[track_caller]
     pub fn new(kind: Kind, name: &'static str) -> Lock {
-        match kind {
-            Kind::Mutex => Lock::Mutex(Mutex::new_named(name, ())),
-            Kind::Read => Lock::Read(RwLock::new_named(name, ())),
-            Kind::Write => Lock::Write(RwLock::new_named(name, ())),
-        }
+        make_lock!(kind, name)
     }
 
     /// A new lock named by its creation site.
     #[track_caller]
     pub fn unnamed(kind: Kind) -> Lock {
-        match kind {
-            Kind::Mutex => Lock::Mutex(Mutex::new(())),
-            Kind::Read => Lock::Read(RwLock::new(())),
-            Kind::Write => Lock::Write(RwLock::new(())),
-        }
+        make_lock!(kind,)
     }
 
     /// `n` locks of `kind` named `prefix0`, `prefix1`, ...
@@ -78,17 +178,64 @@ impl Lock {
             Lock::Mutex(_) => Kind::Mutex,
             Lock::Read(_) => Kind::Read,
             Lock::Write(_) => Kind::Write,
+            #[cfg(feature = "parking_lot")]
+            Lock::PlMutex(_) => Kind::PlMutex,
+            #[cfg(feature = "parking_lot")]
+            Lock::PlRead(_) => Kind::PlRead,
+            #[cfg(feature = "parking_lot")]
+            Lock::PlWrite(_) => Kind::PlWrite,
+            #[cfg(feature = "parking_lot")]
+            Lock::PlUpgradable(_) => Kind::PlUpgradable,
+            #[cfg(feature = "lock_api")]
+            Lock::Spin(_) => Kind::Spin,
+            #[cfg(feature = "tokio")]
+            Lock::TokioMutex(_) => Kind::TokioMutex,
+            #[cfg(feature = "tokio")]
+            Lock::TokioRead(_) => Kind::TokioRead,
+            #[cfg(feature = "tokio")]
+            Lock::TokioWrite(_) => Kind::TokioWrite,
         }
     }
 
     /// Blocking acquisition (poisoning ignored: a caught violation poisons
-    /// the locks its unwinding released).
+    /// the locks its unwinding released). tokio's locks are taken through
+    /// their futures (`lock().await`), polled on this thread until ready,
+    /// so their checks run where a task's would: at the first poll.
     #[track_caller]
     pub fn acquire(&self) -> Guard<'_> {
         match self {
             Lock::Mutex(m) => Guard::Mutex(m.lock().unwrap_or_else(PoisonError::into_inner)),
             Lock::Read(l) => Guard::Read(l.read().unwrap_or_else(PoisonError::into_inner)),
             Lock::Write(l) => Guard::Write(l.write().unwrap_or_else(PoisonError::into_inner)),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlMutex(m) => Guard::PlMutex(m.lock()),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlRead(l) => Guard::PlRead(l.read()),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlWrite(l) => Guard::PlWrite(l.write()),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlUpgradable(l) => Guard::PlUpgradable(l.upgradable_read()),
+            #[cfg(feature = "lock_api")]
+            Lock::Spin(m) => Guard::Spin(m.lock()),
+            #[cfg(feature = "tokio")]
+            Lock::TokioMutex(m) => Guard::TokioMutex(poll_until_ready(m.lock())),
+            #[cfg(feature = "tokio")]
+            Lock::TokioRead(l) => Guard::TokioRead(poll_until_ready(l.read())),
+            #[cfg(feature = "tokio")]
+            Lock::TokioWrite(l) => Guard::TokioWrite(poll_until_ready(l.write())),
+        }
+    }
+
+    /// [`Lock::acquire`] in a task: tokio's locks are awaited.
+    pub async fn acquire_async(&self) -> Guard<'_> {
+        match self {
+            #[cfg(feature = "tokio")]
+            Lock::TokioMutex(m) => Guard::TokioMutex(m.lock().await),
+            #[cfg(feature = "tokio")]
+            Lock::TokioRead(l) => Guard::TokioRead(l.read().await),
+            #[cfg(feature = "tokio")]
+            Lock::TokioWrite(l) => Guard::TokioWrite(l.write().await),
+            _ => self.acquire(),
         }
     }
 
@@ -106,6 +253,22 @@ impl Lock {
             Lock::Mutex(m) => ok(m.try_lock()).map(Guard::Mutex),
             Lock::Read(l) => ok(l.try_read()).map(Guard::Read),
             Lock::Write(l) => ok(l.try_write()).map(Guard::Write),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlMutex(m) => m.try_lock().map(Guard::PlMutex),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlRead(l) => l.try_read().map(Guard::PlRead),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlWrite(l) => l.try_write().map(Guard::PlWrite),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlUpgradable(l) => l.try_upgradable_read().map(Guard::PlUpgradable),
+            #[cfg(feature = "lock_api")]
+            Lock::Spin(m) => m.try_lock().map(Guard::Spin),
+            #[cfg(feature = "tokio")]
+            Lock::TokioMutex(m) => m.try_lock().ok().map(Guard::TokioMutex),
+            #[cfg(feature = "tokio")]
+            Lock::TokioRead(l) => l.try_read().ok().map(Guard::TokioRead),
+            #[cfg(feature = "tokio")]
+            Lock::TokioWrite(l) => l.try_write().ok().map(Guard::TokioWrite),
         }
     }
 
@@ -123,6 +286,9 @@ impl Lock {
             Lock::Mutex(m) => wrap(m.lock(), Guard::Mutex),
             Lock::Read(l) => wrap(l.read(), Guard::Read),
             Lock::Write(l) => wrap(l.write(), Guard::Write),
+            // Only std's locks poison.
+            #[allow(unreachable_patterns)]
+            _ => Ok(self.acquire()),
         }
     }
 
@@ -134,6 +300,8 @@ impl Lock {
             let _guard = match self {
                 Lock::Mutex(m) => Guard::Mutex(m.lock().unwrap_or_else(PoisonError::into_inner)),
                 Lock::Read(l) | Lock::Write(l) => Guard::Write(l.write().unwrap_or_else(PoisonError::into_inner)),
+                #[allow(unreachable_patterns)]
+                other => panic!("{:?} locks do not poison", other.kind()),
             };
             panic!("{POISONER_PANIC}");
         });
@@ -146,6 +314,8 @@ impl Lock {
         match self {
             Lock::Mutex(m) => m.is_poisoned(),
             Lock::Read(l) | Lock::Write(l) => l.is_poisoned(),
+            #[allow(unreachable_patterns)]
+            _ => false,
         }
     }
 
@@ -153,6 +323,8 @@ impl Lock {
         match self {
             Lock::Mutex(m) => m.clear_poison(),
             Lock::Read(l) | Lock::Write(l) => l.clear_poison(),
+            #[allow(unreachable_patterns)]
+            _ => {}
         }
     }
 
@@ -161,6 +333,37 @@ impl Lock {
         match self {
             Lock::Mutex(m) => m.lock_info().to_string(),
             Lock::Read(l) | Lock::Write(l) => l.lock_info().to_string(),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlMutex(m) => m.lock_info().to_string(),
+            #[cfg(feature = "parking_lot")]
+            Lock::PlRead(l) | Lock::PlWrite(l) | Lock::PlUpgradable(l) => l.lock_info().to_string(),
+            #[cfg(feature = "lock_api")]
+            Lock::Spin(m) => m.lock_info().to_string(),
+            #[cfg(feature = "tokio")]
+            Lock::TokioMutex(m) => m.lock_info().to_string(),
+            #[cfg(feature = "tokio")]
+            Lock::TokioRead(l) | Lock::TokioWrite(l) => l.lock_info().to_string(),
+        }
+    }
+}
+
+/// Polls `future` on this thread until it is ready: a minimal executor for
+/// taking tokio's locks in scenarios written for threads.
+#[cfg(feature = "tokio")]
+pub fn poll_until_ready<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Nothing;
+    impl Wake for Nothing {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    let waker = Waker::from(std::sync::Arc::new(Nothing));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::yield_now(),
         }
     }
 }
@@ -175,6 +378,12 @@ pub fn leak(s: String) -> &'static str {
 pub fn nest(first: &Lock, second: &Lock) {
     let _first = first.acquire();
     let _second = second.acquire();
+}
+
+/// [`nest`] in a task: tokio's locks are awaited.
+pub async fn nest_async(first: &Lock, second: &Lock) {
+    let _first = first.acquire_async().await;
+    let _second = second.acquire_async().await;
 }
 
 /// Runs `f` on a new thread named `name` and joins it at once.
@@ -372,3 +581,37 @@ pub fn take_violations(seen: &std::sync::Mutex<Vec<Violation>>) -> Vec<Violation
 pub fn lock_names(violation: &Violation) -> Vec<String> {
     violation.locks().iter().map(ToString::to_string).collect()
 }
+
+/// A raw spin lock for lock_api, whose guards are `Send`: a lock type that
+/// is neither std's nor parking_lot's.
+#[cfg(feature = "lock_api")]
+#[derive(Debug)]
+pub struct RawSpin(std::sync::atomic::AtomicBool);
+
+// SAFETY: `lock` and `try_lock` acquire the flag with a compare-exchange
+// (acquire ordering), `unlock` releases it; only one holder at a time.
+#[cfg(feature = "lock_api")]
+unsafe impl lockorder::lock_api::RawMutex for RawSpin {
+    #[allow(clippy::declare_interior_mutable_const)] // lock_api's required initializer.
+    const INIT: RawSpin = RawSpin(std::sync::atomic::AtomicBool::new(false));
+    type GuardMarker = lockorder::lock_api::GuardSend;
+
+    fn lock(&self) {
+        while !self.try_lock() {
+            std::thread::yield_now();
+        }
+    }
+
+    fn try_lock(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
+    }
+
+    unsafe fn unlock(&self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// A lock_api mutex over [`RawSpin`].
+#[cfg(feature = "lock_api")]
+pub type SpinMutex<T> = lockorder::lock_api::Mutex<RawSpin, T>;

@@ -1,0 +1,276 @@
+//! Held sets that belong to an async task instead of a thread.
+//!
+//! A task's held set lives in its scope future ([`TaskHeld`]) and is
+//! swapped into the thread's held set around every poll ([`Entered`]): the
+//! thread's own entries are saved on entry and put back on exit, also when
+//! the poll panics. So a task that moves between worker threads takes its
+//! locks with it, and tasks polled one after another on one thread do not
+//! see each other's locks.
+//!
+//! Invariants: `CURRENT` names the task whose set is in the thread's held
+//! set, and is `None` outside any scope. A guard of an async lock records
+//! the task it was acquired in (its [`Owner`]); dropped anywhere else, it
+//! does not touch the set in place but leaves its id in the owner's
+//! [`Inbox`], which the owner applies on its next poll (and on its next
+//! slow-path acquisition). A missing id is never an error.
+//!
+//! After a poll that returns `Pending`, a blocking lock left in the task's
+//! set is held across an `.await`: reported once per hold.
+
+use std::cell::RefCell;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::held::{HeldEntry, HeldStack};
+use super::id::{LockId, LockState, IN_GRAPH};
+use super::slow::held_locks_of;
+use super::thread::{thread_name, Suspended, THREAD};
+use crate::report::{self, Edge, Trace, Violation, ViolationKind};
+
+/// What a task shares with guards dropped away from it, and with its
+/// waker.
+#[derive(Debug, Default)]
+pub(crate) struct Inbox {
+    pending: AtomicBool,
+    released: Mutex<Vec<LockId>>,
+    /// Blocking locks already reported as held across an await, by id and
+    /// acquisition site, while they stay held.
+    reported: Mutex<Vec<(LockId, &'static Location<'static>)>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Inbox {
+    fn take_released(&self) -> Vec<LockId> {
+        if self.pending.swap(false, Ordering::Acquire) {
+            std::mem::take(&mut *locked(&self.released))
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// The task a guard of an async lock was acquired in; `None` for a thread.
+pub(crate) type Owner = Option<Arc<Inbox>>;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Inbox>>> = const { RefCell::new(None) };
+    /// The stack of the first waker registration, in the current poll, made
+    /// while the task held an unreported blocking lock.
+    static AWAIT_TRACE: RefCell<Option<backtrace::Backtrace>> = const { RefCell::new(None) };
+}
+
+/// The task being polled on this thread, if any.
+pub(crate) fn current_owner() -> Owner {
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+/// Releases the entry `id` that a guard of an async lock put in `owner`'s
+/// held set.
+pub(crate) fn release_from(state: &LockState, id: LockId, owner: &Owner) {
+    if id == 0 {
+        return;
+    }
+    let here = CURRENT
+        .try_with(|c| match (c.borrow().as_ref(), owner) {
+            (None, None) => true,
+            (Some(current), Some(owner)) => Arc::ptr_eq(current, owner),
+            _ => false,
+        })
+        .unwrap_or(false);
+    if here {
+        super::release(state, id);
+    } else if let Some(inbox) = owner {
+        locked(&inbox.released).push(id);
+        inbox.pending.store(true, Ordering::Release);
+        // The entry may have made the lock a node; let the lock's drop look.
+        state.set_flag(IN_GRAPH);
+    }
+    // Acquired outside any task and released inside one: that thread's
+    // set is out of reach, and the entry stays there.
+}
+
+/// Applies releases left in the inbox of the task being polled (slow path).
+pub(super) fn apply_released() {
+    let _ = CURRENT.try_with(|c| {
+        if let Some(inbox) = c.borrow().as_ref() {
+            for id in inbox.take_released() {
+                let _ = THREAD.try_with(|t| t.held.remove(id));
+            }
+        }
+    });
+}
+
+fn clear(held: &HeldStack) {
+    for _ in 0..held.len() {
+        match held.len().checked_sub(1).and_then(|last| held.get(last)) {
+            Some(entry) => drop(held.remove(entry.id)),
+            None => break,
+        }
+    }
+}
+
+/// A task's held set, kept in its scope future between polls.
+#[derive(Debug, Default)]
+pub(crate) struct TaskHeld {
+    entries: Vec<HeldEntry>,
+    inbox: Arc<Inbox>,
+}
+
+/// A task's held set installed in the thread's; dropping it puts the
+/// thread's own entries back.
+pub(crate) struct Entered<'a> {
+    task: &'a mut TaskHeld,
+    saved: Vec<HeldEntry>,
+    previous: Option<Arc<Inbox>>,
+}
+
+impl TaskHeld {
+    pub(crate) fn inbox(&self) -> &Arc<Inbox> {
+        &self.inbox
+    }
+
+    /// Installs this set for a poll; `None` when the thread's engine state
+    /// is gone (thread teardown), and the poll runs untracked.
+    pub(crate) fn enter(&mut self) -> Option<Entered<'_>> {
+        for id in self.inbox.take_released() {
+            if let Some(i) = self.entries.iter().rposition(|e| e.id == id) {
+                self.entries.remove(i);
+            }
+        }
+        let entries = &mut self.entries;
+        let saved = THREAD
+            .try_with(|t| {
+                let saved = t.held.to_vec();
+                clear(&t.held);
+                for entry in entries.drain(..) {
+                    t.held.push(entry);
+                }
+                saved
+            })
+            .ok()?;
+        let previous = CURRENT.try_with(|c| c.replace(Some(self.inbox.clone()))).ok().flatten();
+        let _ = AWAIT_TRACE.try_with(|t| t.borrow_mut().take());
+        Some(Entered { task: self, saved, previous })
+    }
+
+    /// After a poll that returned `Pending`: reports the blocking locks the
+    /// task holds across the await that were not reported yet. `trace` is
+    /// the stack of the await's waker registration, if one was seen;
+    /// `boundary` the address of the scope's `poll`, under which frames
+    /// belong to the runtime.
+    #[track_caller]
+    pub(crate) fn check_await(&mut self, trace: Option<backtrace::Backtrace>, boundary: usize) {
+        let fresh: Vec<HeldEntry> = {
+            let mut reported = locked(&self.inbox.reported);
+            reported.retain(|&(id, site)| self.entries.iter().any(|e| e.id == id && e.acquired_at == site));
+            let fresh: Vec<HeldEntry> = self
+                .entries
+                .iter()
+                .filter(|e| e.access.blocks_thread() && !reported.contains(&(e.id, e.acquired_at)))
+                .copied()
+                .collect();
+            reported.extend(fresh.iter().map(|e| (e.id, e.acquired_at)));
+            fresh
+        };
+        if fresh.is_empty() {
+            return;
+        }
+        let trace = trace.unwrap_or_else(backtrace::Backtrace::new_unresolved);
+        let violation = held_across_await(&fresh, &self.entries, &trace, boundary);
+        let _untracked = Suspended::new();
+        report::raise(violation);
+    }
+}
+
+impl Entered<'_> {
+    /// Takes the task's set out of the thread's and returns the stack
+    /// captured at the poll's await, if any.
+    pub(crate) fn leave(self) -> Option<backtrace::Backtrace> {
+        let trace = AWAIT_TRACE.try_with(|t| t.borrow_mut().take()).ok().flatten();
+        drop(self);
+        trace
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| c.replace(previous));
+        let task = &mut *self.task;
+        let saved = &mut self.saved;
+        let _ = THREAD.try_with(|t| {
+            task.entries = t.held.to_vec();
+            clear(&t.held);
+            for entry in saved.drain(..) {
+                t.held.push(entry);
+            }
+        });
+    }
+}
+
+/// Called by a task's waker when it is cloned or woken by reference, which
+/// is how a future that returns `Pending` registers for a wake-up: while
+/// the task is being polled here and holds a blocking lock not reported
+/// yet, the first such call of the poll captures the stack, the await's.
+pub(crate) fn note_await(inbox: &Arc<Inbox>) {
+    let polling = CURRENT.try_with(|c| c.borrow().as_ref().is_some_and(|c| Arc::ptr_eq(c, inbox))).unwrap_or(false);
+    if !polling || AWAIT_TRACE.try_with(|t| t.borrow().is_some()).unwrap_or(true) {
+        return;
+    }
+    let wanted = THREAD
+        .try_with(|t| {
+            let mut blocking =
+                (0..t.held.len()).filter_map(|i| t.held.get(i)).filter(|e| e.access.blocks_thread()).peekable();
+            if blocking.peek().is_none() {
+                return false;
+            }
+            let reported = locked(&inbox.reported);
+            blocking.any(|e| !reported.contains(&(e.id, e.acquired_at)))
+        })
+        .unwrap_or(false);
+    if wanted {
+        let trace = backtrace::Backtrace::new_unresolved();
+        let _ = AWAIT_TRACE.try_with(|t| *t.borrow_mut() = Some(trace));
+    }
+}
+
+fn held_across_await(
+    fresh: &[HeldEntry],
+    held: &[HeldEntry],
+    trace: &backtrace::Backtrace,
+    boundary: usize,
+) -> Violation {
+    let thread = thread_name();
+    // The frames under the scope's `poll` are the executor's.
+    let frames = trace.frames();
+    let await_frames = frames.iter().position(|f| f.symbol_address() as usize == boundary).unwrap_or(frames.len());
+    let frames = &frames[..await_frames];
+    let trace = Arc::new(Trace::from_raw(backtrace::Backtrace::from(frames.to_vec())));
+    let edges = fresh
+        .iter()
+        .map(|e| Edge {
+            from: e.lock,
+            to: e.lock,
+            from_acquired_at: e.acquired_at,
+            to_acquired_at: e.acquired_at,
+            thread: thread.clone(),
+            trace: trace.clone(),
+        })
+        .collect();
+    // Once per lock site and await site, for `Warn`.
+    let mut hasher = DefaultHasher::new();
+    "held across await".hash(&mut hasher);
+    for e in fresh {
+        e.acquired_at.hash(&mut hasher);
+    }
+    for frame in frames {
+        (frame.ip() as usize).hash(&mut hasher);
+    }
+    Violation::new(ViolationKind::HeldAcrossAwait, edges, held_locks_of(held), thread, vec![hasher.finish()])
+}

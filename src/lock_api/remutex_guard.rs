@@ -1,0 +1,331 @@
+//! The guards of [`ReentrantMutex`]: [`ReentrantMutexGuard`] and
+//! [`MappedReentrantMutexGuard`].
+
+use ::lock_api::{GetThreadId, RawMutex, RawMutexFair};
+
+use super::guard::{forward_guard, while_unlocked};
+use super::ReentrantMutex;
+use crate::tracked::{Access, HeldToken};
+
+/// The guard of a [`ReentrantMutex`]: one lock level, held until it is
+/// dropped. It gives shared access only, as lock_api's.
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+#[clippy::has_significant_drop]
+pub struct ReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
+    pub(super) inner: ::lock_api::ReentrantMutexGuard<'a, R, G, T>,
+    pub(super) token: HeldToken<'a>,
+    pub(super) lock: &'a ReentrantMutex<R, G, T>,
+}
+
+/// A guard of a [`ReentrantMutex`] for a part of the value
+/// ([`ReentrantMutexGuard::map`]).
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+#[clippy::has_significant_drop]
+pub struct MappedReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
+    inner: ::lock_api::MappedReentrantMutexGuard<'a, R, G, T>,
+    token: HeldToken<'a>,
+}
+
+impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGuard<'a, R, G, T> {
+    /// The mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(());
+    /// let guard = m.lock();
+    /// assert!(std::ptr::eq(ReentrantMutexGuard::remutex(&guard), &m));
+    /// # }
+    /// ```
+    pub fn remutex(s: &Self) -> &'a ReentrantMutex<R, G, T> {
+        s.lock
+    }
+
+    /// A guard for a part of the locked value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new((1, 2));
+    /// assert_eq!(*ReentrantMutexGuard::map(m.lock(), |p| &p.1), 2);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, R, G, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let ReentrantMutexGuard { inner, token, .. } = s;
+        MappedReentrantMutexGuard { inner: ::lock_api::ReentrantMutexGuard::map(inner, f), token }
+    }
+
+    /// [`ReentrantMutexGuard::map`] when `f` may find no part.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(vec![1]);
+    /// assert!(ReentrantMutexGuard::try_map(m.lock(), |v| v.get(3)).is_err());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let ReentrantMutexGuard { inner, token, lock } = s;
+        match ::lock_api::ReentrantMutexGuard::try_map(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard { inner, token }),
+            Err(inner) => Err(ReentrantMutexGuard { inner, token, lock }),
+        }
+    }
+
+    /// [`ReentrantMutexGuard::try_map`] with an error value.
+    ///
+    /// # Errors
+    ///
+    /// The original guard and `f`'s error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(vec![1]);
+    /// let (_g, e) = ReentrantMutexGuard::try_map_or_err(m.lock(), |v| v.get(3).ok_or(3)).unwrap_err();
+    /// assert_eq!(e, 3);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, (Self, E)>
+    where
+        F: FnOnce(&T) -> Result<&U, E>,
+    {
+        let ReentrantMutexGuard { inner, token, lock } = s;
+        match ::lock_api::ReentrantMutexGuard::try_map_or_err(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard { inner, token }),
+            Err((inner, e)) => Err((ReentrantMutexGuard { inner, token, lock }, e)),
+        }
+    }
+
+    /// Runs `f` with this lock level released, then takes it again; the
+    /// re-acquisition is checked like a `lock` at this call.
+    ///
+    /// # Panics
+    ///
+    /// Under the default policy, if taking the level again would close a
+    /// cycle with the locks still held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(());
+    /// let mut guard = m.lock();
+    /// ReentrantMutexGuard::unlocked(&mut guard, || assert!(!m.is_locked()));
+    /// # }
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
+    where
+        F: FnOnce() -> U,
+    {
+        ::lock_api::ReentrantMutexGuard::unlocked(&mut s.inner, while_unlocked(&mut s.token, Access::Reentrant, f))
+    }
+}
+
+impl<'a, R: RawMutexFair + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGuard<'a, R, G, T> {
+    /// Releases this lock level with a fair unlock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(());
+    /// ReentrantMutexGuard::unlock_fair(m.lock());
+    /// assert!(!m.is_locked());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn unlock_fair(s: Self) {
+        let ReentrantMutexGuard { inner, token, .. } = s;
+        ::lock_api::ReentrantMutexGuard::unlock_fair(inner);
+        drop(token);
+    }
+
+    /// [`ReentrantMutexGuard::unlocked`] with a fair unlock.
+    ///
+    /// # Panics
+    ///
+    /// As [`ReentrantMutexGuard::unlocked`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(());
+    /// let mut guard = m.lock();
+    /// ReentrantMutexGuard::unlocked_fair(&mut guard, || assert!(!m.is_locked()));
+    /// # }
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
+    where
+        F: FnOnce() -> U,
+    {
+        ::lock_api::ReentrantMutexGuard::unlocked_fair(&mut s.inner, while_unlocked(&mut s.token, Access::Reentrant, f))
+    }
+
+    /// Lets a waiting thread take the mutex, if there is one, and takes
+    /// this level again; checked like a `lock` at this call.
+    ///
+    /// # Panics
+    ///
+    /// As [`ReentrantMutexGuard::unlocked`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(());
+    /// let mut guard = m.lock();
+    /// ReentrantMutexGuard::bump(&mut guard);
+    /// # }
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn bump(s: &mut Self) {
+        s.token.relock_as(Access::Reentrant);
+        ::lock_api::ReentrantMutexGuard::bump(&mut s.inner);
+    }
+}
+
+impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> MappedReentrantMutexGuard<'a, R, G, T> {
+    /// A guard for a part of this part.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(((1, 2), 3));
+    /// let pair = ReentrantMutexGuard::map(m.lock(), |v| &v.0);
+    /// assert_eq!(*MappedReentrantMutexGuard::map(pair, |p| &p.1), 2);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, R, G, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        MappedReentrantMutexGuard { inner: ::lock_api::MappedReentrantMutexGuard::map(s.inner, f), token: s.token }
+    }
+
+    /// [`MappedReentrantMutexGuard::map`] when `f` may find no part.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(vec![vec![1]]);
+    /// let first = ReentrantMutexGuard::map(m.lock(), |v| &v[0]);
+    /// assert!(MappedReentrantMutexGuard::try_map(first, |v| v.get(3)).is_err());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let MappedReentrantMutexGuard { inner, token } = s;
+        match ::lock_api::MappedReentrantMutexGuard::try_map(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard { inner, token }),
+            Err(inner) => Err(MappedReentrantMutexGuard { inner, token }),
+        }
+    }
+
+    /// [`MappedReentrantMutexGuard::try_map`] with an error value.
+    ///
+    /// # Errors
+    ///
+    /// The original guard and `f`'s error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new(vec![vec![1]]);
+    /// let first = ReentrantMutexGuard::map(m.lock(), |v| &v[0]);
+    /// assert!(MappedReentrantMutexGuard::try_map_or_err(first, |v| v.get(3).ok_or(())).is_err());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, (Self, E)>
+    where
+        F: FnOnce(&T) -> Result<&U, E>,
+    {
+        let MappedReentrantMutexGuard { inner, token } = s;
+        match ::lock_api::MappedReentrantMutexGuard::try_map_or_err(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard { inner, token }),
+            Err((inner, e)) => Err((MappedReentrantMutexGuard { inner, token }, e)),
+        }
+    }
+}
+
+impl<'a, R: RawMutexFair + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> MappedReentrantMutexGuard<'a, R, G, T> {
+    /// Releases this lock level with a fair unlock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+    ///
+    /// let m = ReentrantMutex::new((0, 0));
+    /// MappedReentrantMutexGuard::unlock_fair(ReentrantMutexGuard::map(m.lock(), |v| &v.0));
+    /// assert!(!m.is_locked());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn unlock_fair(s: Self) {
+        let MappedReentrantMutexGuard { inner, token } = s;
+        ::lock_api::MappedReentrantMutexGuard::unlock_fair(inner);
+        drop(token);
+    }
+}
+
+forward_guard!(ReentrantMutexGuard<R: RawMutex, G: GetThreadId>);
+forward_guard!(MappedReentrantMutexGuard<R: RawMutex, G: GetThreadId>);

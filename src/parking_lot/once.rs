@@ -1,0 +1,113 @@
+//! A tracked [`parking_lot::Once`](::parking_lot::Once).
+
+use std::fmt;
+
+use super::OnceState;
+use crate::tracked::{Access, LockTracker};
+
+/// A one-time initialization whose runs are ordered like lock acquisitions:
+/// a drop-in for [`parking_lot::Once`](::parking_lot::Once).
+///
+/// Every `call_once`, including one that finds the work done, counts as an
+/// acquisition, so an initializer that calls its own `Once`, or takes a lock
+/// that is elsewhere held around the same `Once`, is reported even when the
+/// timing was lucky.
+///
+/// # Examples
+///
+/// ```
+/// use lockorder::parking_lot::{Once, OnceState};
+///
+/// static INIT: Once = Once::new();
+/// let mut runs = 0;
+/// INIT.call_once(|| runs += 1);
+/// INIT.call_once(|| runs += 1);
+/// assert_eq!(runs, 1);
+/// assert_eq!(INIT.state(), OnceState::Done);
+/// ```
+pub struct Once {
+    tracker: LockTracker,
+    inner: ::parking_lot::Once,
+}
+
+impl Once {
+    /// A new `Once`, named in reports by where it was created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let once = lockorder::parking_lot::Once::new();
+    /// assert!(!once.state().done());
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn new() -> Once {
+        Once { tracker: LockTracker::new(None), inner: ::parking_lot::Once::new() }
+    }
+
+    /// Where the initialization stands.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::parking_lot::{Once, OnceState};
+    ///
+    /// let once = Once::new();
+    /// assert_eq!(once.state(), OnceState::New);
+    /// ```
+    #[inline]
+    pub fn state(&self) -> OnceState {
+        self.inner.state()
+    }
+
+    /// Runs `f` if no call has completed yet; otherwise waits for the
+    /// running one, or returns at once.
+    ///
+    /// # Panics
+    ///
+    /// As parking_lot, if a previous call panicked (the `Once` is
+    /// poisoned). Under the default policy, with the report, if `f` calls
+    /// this `Once` again or the call would close a cycle.
+    ///
+    /// # Examples
+    ///
+    /// See [`Once`].
+    #[track_caller]
+    pub fn call_once<F: FnOnce()>(&self, f: F) {
+        let _held = self.tracker.acquire(Access::Once);
+        self.inner.call_once(f);
+    }
+
+    /// Like [`Once::call_once`], but runs even if a previous call panicked,
+    /// and tells `f` the state it found.
+    ///
+    /// # Panics
+    ///
+    /// As [`Once::call_once`], except for poisoning.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let once = lockorder::parking_lot::Once::new();
+    /// once.call_once_force(|state| assert!(!state.poisoned()));
+    /// assert!(once.state().done());
+    /// ```
+    #[track_caller]
+    pub fn call_once_force<F: FnOnce(OnceState)>(&self, f: F) {
+        let _held = self.tracker.acquire(Access::Once);
+        self.inner.call_once_force(f);
+    }
+}
+
+impl Default for Once {
+    #[track_caller]
+    fn default() -> Once {
+        Once::new()
+    }
+}
+
+impl fmt::Debug for Once {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

@@ -1,0 +1,338 @@
+//! A tracked [`tokio::sync::Mutex`].
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+
+use super::{MutexGuard, OwnedMutexGuard, TryLockError};
+use crate::report::LockInfo;
+use crate::tracked::{Access, LockTracker};
+
+/// An async mutex whose acquisitions are checked for lock-order violations:
+/// a drop-in for [`tokio::sync::Mutex`].
+///
+/// `lock().await` is an acquisition like a blocking `lock`: it is checked
+/// against the lock-order graph when its future is first polled, before
+/// the task can wait, and it counts as held by the task from then on (also
+/// while it waits). Inside a [`scope`](super::scope) the held locks belong
+/// to the task; outside, to the thread that polls it (see [the module
+/// docs](super)). Holding its guard across an `.await` is what it is for,
+/// and is not reported.
+///
+/// # Examples
+///
+/// ```
+/// use lockorder::tokio::Mutex;
+/// use std::sync::Arc;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(lockorder::tokio::scope(async {
+/// let count = Arc::new(Mutex::new(0));
+/// let tasks: Vec<_> = (0..4)
+///     .map(|_| {
+///         let count = Arc::clone(&count);
+///         lockorder::tokio::spawn(async move { *count.lock().await += 1 })
+///     })
+///     .collect();
+/// for task in tasks {
+///     task.await.unwrap();
+/// }
+/// assert_eq!(*count.lock().await, 4);
+/// # }));
+/// ```
+pub struct Mutex<T: ?Sized> {
+    tracker: LockTracker,
+    inner: tokio::sync::Mutex<T>,
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Creates an unlocked mutex, named in reports by where it was created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockorder::tokio::Mutex::new(5);
+    /// assert_eq!(m.into_inner(), 5);
+    /// ```
+    #[track_caller]
+    pub fn new(t: T) -> Mutex<T>
+    where
+        T: Sized,
+    {
+        Mutex { tracker: LockTracker::new(None), inner: tokio::sync::Mutex::new(t) }
+    }
+
+    /// Creates an unlocked mutex that reports name `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockorder::tokio::Mutex::new_named("sessions", ());
+    /// assert_eq!(m.lock_info().name(), Some("sessions"));
+    /// ```
+    #[track_caller]
+    pub fn new_named(name: &'static str, t: T) -> Mutex<T>
+    where
+        T: Sized,
+    {
+        Mutex { tracker: LockTracker::new(Some(name)), inner: tokio::sync::Mutex::new(t) }
+    }
+
+    /// Creates an unlocked mutex in a `const` context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static QUEUE: lockorder::tokio::Mutex<Vec<u8>> = lockorder::tokio::Mutex::const_new(Vec::new());
+    /// ```
+    #[track_caller]
+    pub const fn const_new(t: T) -> Mutex<T>
+    where
+        T: Sized,
+    {
+        Mutex { tracker: LockTracker::new(None), inner: tokio::sync::Mutex::const_new(t) }
+    }
+
+    /// [`Mutex::const_new`] with a name for reports.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static QUEUE: lockorder::tokio::Mutex<Vec<u8>> = lockorder::tokio::Mutex::const_new_named("queue", Vec::new());
+    /// assert_eq!(QUEUE.lock_info().name(), Some("queue"));
+    /// ```
+    #[track_caller]
+    pub const fn const_new_named(name: &'static str, t: T) -> Mutex<T>
+    where
+        T: Sized,
+    {
+        Mutex { tracker: LockTracker::new(Some(name)), inner: tokio::sync::Mutex::const_new(t) }
+    }
+
+    /// Locks the mutex, waiting (without blocking the thread) until it is
+    /// available.
+    ///
+    /// The acquisition is checked against the lock-order graph when the
+    /// future is first polled, before the task waits, and the site in
+    /// reports is this call's.
+    ///
+    /// # Panics
+    ///
+    /// Under [`Policy::Panic`](crate::Policy::Panic) (the default), the
+    /// future panics on its first poll, with the report, if the acquisition
+    /// would close a cycle in the lock-order graph or the task (or thread,
+    /// outside a scope) holds the mutex already.
+    ///
+    /// # Cancel safety
+    ///
+    /// As tokio's: dropping the future gives up its place in the queue. The
+    /// held set is left as it was before the call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let m = lockorder::tokio::Mutex::new(1);
+    /// *m.lock().await += 1;
+    /// assert_eq!(*m.lock().await, 2);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
+        self.lock_at(Location::caller())
+    }
+
+    pub(super) async fn lock_at(&self, site: &'static Location<'static>) -> MutexGuard<'_, T> {
+        let token = self.tracker.acquire_task_at(Access::AsyncLock, site);
+        MutexGuard { inner: self.inner.lock().await, token, lock: self }
+    }
+
+    /// Locks the mutex from code that is not async, blocking the thread.
+    ///
+    /// # Panics
+    ///
+    /// As tokio's, when called from within an async runtime; under the
+    /// default policy, as [`Mutex::lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockorder::tokio::Mutex::new(1);
+    /// *m.blocking_lock() += 1;
+    /// assert_eq!(*m.blocking_lock(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
+        let token = self.tracker.acquire_task_blocking(Access::AsyncLock);
+        MutexGuard { inner: self.inner.blocking_lock(), token, lock: self }
+    }
+
+    /// Attempts to lock the mutex without waiting (held on success, no
+    /// order recorded into it).
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the mutex is locked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockorder::tokio::Mutex::new(1);
+    /// let guard = m.try_lock().unwrap();
+    /// assert!(m.try_lock().is_err());
+    /// drop(guard);
+    /// ```
+    #[track_caller]
+    pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
+        let inner = self.inner.try_lock()?;
+        Ok(MutexGuard { inner, token: self.tracker.acquired_task(Access::AsyncLock), lock: self })
+    }
+
+    /// A mutable reference to the value; no locking is needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = lockorder::tokio::Mutex::new(1);
+    /// *m.get_mut() = 2;
+    /// assert_eq!(m.into_inner(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    /// Consumes the mutex and returns the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(lockorder::tokio::Mutex::new(3).into_inner(), 3);
+    /// ```
+    pub fn into_inner(self) -> T
+    where
+        T: Sized,
+    {
+        self.inner.into_inner()
+    }
+
+    /// How reports name this mutex.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockorder::tokio::Mutex::new_named("cache", ());
+    /// assert_eq!(m.lock_info().to_string(), "cache");
+    /// ```
+    pub fn lock_info(&self) -> LockInfo {
+        self.tracker.info()
+    }
+}
+
+impl<T: ?Sized + 'static> Mutex<T> {
+    /// Locks the mutex behind an `Arc` and returns a guard that keeps the
+    /// `Arc`, as [`Mutex::lock`] does otherwise.
+    ///
+    /// Unlike tokio's, the owned guards need `T: 'static`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Mutex::lock`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`Mutex::lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::tokio::Mutex;
+    /// use std::sync::Arc;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let m = Arc::new(Mutex::new(1));
+    /// let mut guard = m.clone().lock_owned().await;
+    /// *guard += 1;
+    /// drop(guard);
+    /// assert_eq!(*m.lock().await, 2);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
+        let site = Location::caller();
+        async move {
+            // SAFETY: the acquisition future, made after `self`, is dropped
+            // before it if this future is; the guard goes into the owned
+            // guard, which drops it before `self`.
+            let lock = unsafe { super::owned::leak(&self) };
+            let guard = lock.lock_at(site).await;
+            OwnedMutexGuard { guard, lock: self }
+        }
+    }
+
+    /// [`Mutex::blocking_lock`] for a mutex behind an `Arc`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Mutex::blocking_lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let m = Arc::new(lockorder::tokio::Mutex::new(1));
+    /// *m.clone().blocking_lock_owned() += 1;
+    /// assert_eq!(*m.blocking_lock(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        // SAFETY: the guard goes into the owned guard, which drops it
+        // before `self`.
+        let guard = unsafe { super::owned::leak(&self) }.blocking_lock();
+        OwnedMutexGuard { guard, lock: self }
+    }
+
+    /// [`Mutex::try_lock`] for a mutex behind an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the mutex is locked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let m = Arc::new(lockorder::tokio::Mutex::new(1));
+    /// let guard = m.clone().try_lock_owned().unwrap();
+    /// assert!(m.clone().try_lock_owned().is_err());
+    /// drop(guard);
+    /// ```
+    #[track_caller]
+    pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
+        // SAFETY: the guard goes into the owned guard, which drops it
+        // before `self`.
+        let guard = unsafe { super::owned::leak(&self) }.try_lock()?;
+        Ok(OwnedMutexGuard { guard, lock: self })
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    #[track_caller]
+    fn from(s: T) -> Mutex<T> {
+        Mutex::new(s)
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    #[track_caller]
+    fn default() -> Mutex<T> {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

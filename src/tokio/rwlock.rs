@@ -1,0 +1,454 @@
+//! A tracked [`tokio::sync::RwLock`].
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+
+use super::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use crate::report::LockInfo;
+use crate::tracked::{Access, LockTracker};
+
+/// An async reader-writer lock whose acquisitions are checked for
+/// lock-order violations: a drop-in for [`tokio::sync::RwLock`].
+///
+/// tokio's lock is fair (a waiting writer blocks new readers), so `read`
+/// is not recursive: a task reading twice, or reading two locks in both
+/// orders, is reported like `write`. Acquisitions are checked when their
+/// future is first polled; see [`Mutex`](super::Mutex) for the rest.
+///
+/// # Examples
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(lockorder::tokio::scope(async {
+/// let lock = lockorder::tokio::RwLock::new(5);
+/// assert_eq!(*lock.read().await, 5);
+/// *lock.write().await += 1;
+/// assert_eq!(*lock.read().await, 6);
+/// # }));
+/// ```
+pub struct RwLock<T: ?Sized> {
+    tracker: LockTracker,
+    inner: tokio::sync::RwLock<T>,
+}
+
+impl<T: ?Sized> RwLock<T> {
+    /// Creates an unlocked lock, named in reports by where it was created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = lockorder::tokio::RwLock::new(5);
+    /// assert_eq!(lock.into_inner(), 5);
+    /// ```
+    #[track_caller]
+    pub fn new(value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock { tracker: LockTracker::new(None), inner: tokio::sync::RwLock::new(value) }
+    }
+
+    /// Creates an unlocked lock that reports name `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = lockorder::tokio::RwLock::new_named("routes", ());
+    /// assert_eq!(lock.lock_info().name(), Some("routes"));
+    /// ```
+    #[track_caller]
+    pub fn new_named(name: &'static str, value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock { tracker: LockTracker::new(Some(name)), inner: tokio::sync::RwLock::new(value) }
+    }
+
+    /// Creates an unlocked lock that admits at most `max_reads` readers.
+    ///
+    /// # Panics
+    ///
+    /// As tokio's, if `max_reads` is 0 or more than tokio's maximum.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = lockorder::tokio::RwLock::with_max_readers(0, 2);
+    /// let (_a, _b) = (lock.try_read().unwrap(), lock.try_read().unwrap());
+    /// assert!(lock.try_read().is_err());
+    /// ```
+    #[track_caller]
+    pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock { tracker: LockTracker::new(None), inner: tokio::sync::RwLock::with_max_readers(value, max_reads) }
+    }
+
+    /// Creates an unlocked lock in a `const` context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static CONFIG: lockorder::tokio::RwLock<u32> = lockorder::tokio::RwLock::const_new(0);
+    /// ```
+    #[track_caller]
+    pub const fn const_new(value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock { tracker: LockTracker::new(None), inner: tokio::sync::RwLock::const_new(value) }
+    }
+
+    /// [`RwLock::const_new`] with a name for reports.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static CONFIG: lockorder::tokio::RwLock<u32> = lockorder::tokio::RwLock::const_new_named("config", 0);
+    /// assert_eq!(CONFIG.lock_info().name(), Some("config"));
+    /// ```
+    #[track_caller]
+    pub const fn const_new_named(name: &'static str, value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock { tracker: LockTracker::new(Some(name)), inner: tokio::sync::RwLock::const_new(value) }
+    }
+
+    /// [`RwLock::with_max_readers`] in a `const` context.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::with_max_readers`] (at compile time in a `const`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static POOL: lockorder::tokio::RwLock<u32> = lockorder::tokio::RwLock::const_with_max_readers(0, 4);
+    /// ```
+    #[track_caller]
+    pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock { tracker: LockTracker::new(None), inner: tokio::sync::RwLock::const_with_max_readers(value, max_reads) }
+    }
+
+    /// Acquires shared access, waiting while a writer holds or waits for
+    /// the lock.
+    ///
+    /// # Panics
+    ///
+    /// Under the default policy, the future panics on its first poll, with
+    /// the report, if the task holds the lock already or the acquisition
+    /// would close a cycle.
+    ///
+    /// # Cancel safety
+    ///
+    /// As tokio's: dropping the future gives up its place in the queue. The
+    /// held set is left as it was before the call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let lock = lockorder::tokio::RwLock::new(1);
+    /// assert_eq!(*lock.read().await, 1);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
+        self.read_at(Location::caller())
+    }
+
+    pub(super) async fn read_at(&self, site: &'static Location<'static>) -> RwLockReadGuard<'_, T> {
+        let token = self.tracker.acquire_task_at(Access::AsyncRead, site);
+        RwLockReadGuard { inner: self.inner.read().await, token }
+    }
+
+    /// Acquires shared access from code that is not async, blocking the
+    /// thread.
+    ///
+    /// # Panics
+    ///
+    /// As tokio's, when called from within an async runtime; under the
+    /// default policy, as [`RwLock::read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = lockorder::tokio::RwLock::new(1);
+    /// assert_eq!(*lock.blocking_read(), 1);
+    /// ```
+    #[track_caller]
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        let token = self.tracker.acquire_task_blocking(Access::AsyncRead);
+        RwLockReadGuard { inner: self.inner.blocking_read(), token }
+    }
+
+    /// Attempts shared access without waiting (held on success, no order
+    /// recorded into it).
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if a writer holds the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = lockorder::tokio::RwLock::new(1);
+    /// assert_eq!(*lock.try_read().unwrap(), 1);
+    /// ```
+    #[track_caller]
+    pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
+        let inner = self.inner.try_read()?;
+        Ok(RwLockReadGuard { inner, token: self.tracker.acquired_task(Access::AsyncRead) })
+    }
+
+    /// Acquires exclusive access, waiting while anyone holds the lock.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let lock = lockorder::tokio::RwLock::new(1);
+    /// *lock.write().await = 2;
+    /// assert_eq!(*lock.read().await, 2);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
+        self.write_at(Location::caller())
+    }
+
+    pub(super) async fn write_at(&self, site: &'static Location<'static>) -> RwLockWriteGuard<'_, T> {
+        let token = self.tracker.acquire_task_at(Access::AsyncWrite, site);
+        RwLockWriteGuard { inner: self.inner.write().await, token }
+    }
+
+    /// Acquires exclusive access from code that is not async, blocking the
+    /// thread.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::blocking_read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = lockorder::tokio::RwLock::new(1);
+    /// *lock.blocking_write() = 2;
+    /// assert_eq!(*lock.blocking_read(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        let token = self.tracker.acquire_task_blocking(Access::AsyncWrite);
+        RwLockWriteGuard { inner: self.inner.blocking_write(), token }
+    }
+
+    /// Attempts exclusive access without waiting (held on success, no
+    /// order recorded into it).
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the lock is held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = lockorder::tokio::RwLock::new(1);
+    /// let r = lock.try_read().unwrap();
+    /// assert!(lock.try_write().is_err());
+    /// drop(r);
+    /// ```
+    #[track_caller]
+    pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
+        let inner = self.inner.try_write()?;
+        Ok(RwLockWriteGuard { inner, token: self.tracker.acquired_task(Access::AsyncWrite) })
+    }
+
+    /// A mutable reference to the value; no locking is needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut lock = lockorder::tokio::RwLock::new(1);
+    /// *lock.get_mut() = 2;
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    /// Consumes the lock and returns the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(lockorder::tokio::RwLock::new(3).into_inner(), 3);
+    /// ```
+    pub fn into_inner(self) -> T
+    where
+        T: Sized,
+    {
+        self.inner.into_inner()
+    }
+
+    /// How reports name this lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = lockorder::tokio::RwLock::new_named("table", ());
+    /// assert_eq!(lock.lock_info().to_string(), "table");
+    /// ```
+    pub fn lock_info(&self) -> LockInfo {
+        self.tracker.info()
+    }
+}
+
+impl<T: ?Sized + 'static> RwLock<T> {
+    /// Shared access to a lock behind an `Arc`, with a guard that keeps the
+    /// `Arc`; as [`RwLock::read`] otherwise.
+    ///
+    /// Unlike tokio's, the owned guards need `T: 'static`.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let lock = Arc::new(lockorder::tokio::RwLock::new(1));
+    /// assert_eq!(*lock.clone().read_owned().await, 1);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
+        let site = Location::caller();
+        async move {
+            // SAFETY: the acquisition future, made after `self`, is dropped
+            // before it if this future is; the guard goes into the owned
+            // guard, which drops it before `self`.
+            let lock = unsafe { super::owned::leak(&self) };
+            let guard = lock.read_at(site).await;
+            OwnedRwLockReadGuard { guard, lock: self }
+        }
+    }
+
+    /// [`RwLock::try_read`] for a lock behind an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if a writer holds the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(lockorder::tokio::RwLock::new(1));
+    /// assert_eq!(*lock.try_read_owned().unwrap(), 1);
+    /// ```
+    #[track_caller]
+    pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
+        // SAFETY: the guard goes into the owned guard, which drops it
+        // before `self`.
+        let guard = unsafe { super::owned::leak(&self) }.try_read()?;
+        Ok(OwnedRwLockReadGuard { guard, lock: self })
+    }
+
+    /// Exclusive access to a lock behind an `Arc`, with a guard that keeps
+    /// the `Arc`; as [`RwLock::write`] otherwise.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let lock = Arc::new(lockorder::tokio::RwLock::new(1));
+    /// *lock.clone().write_owned().await = 2;
+    /// assert_eq!(*lock.read().await, 2);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
+        let site = Location::caller();
+        async move {
+            // SAFETY: as in `read_owned`.
+            let lock = unsafe { super::owned::leak(&self) };
+            let guard = lock.write_at(site).await;
+            OwnedRwLockWriteGuard { guard, lock: self }
+        }
+    }
+
+    /// [`RwLock::try_write`] for a lock behind an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the lock is held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(lockorder::tokio::RwLock::new(1));
+    /// *lock.clone().try_write_owned().unwrap() = 2;
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// ```
+    #[track_caller]
+    pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
+        // SAFETY: the guard goes into the owned guard, which drops it
+        // before `self`.
+        let guard = unsafe { super::owned::leak(&self) }.try_write()?;
+        Ok(OwnedRwLockWriteGuard { guard, lock: self })
+    }
+}
+
+impl<T> From<T> for RwLock<T> {
+    #[track_caller]
+    fn from(s: T) -> RwLock<T> {
+        RwLock::new(s)
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    #[track_caller]
+    fn default() -> RwLock<T> {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

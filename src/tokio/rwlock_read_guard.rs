@@ -1,0 +1,61 @@
+//! The shared guard of [`RwLock`](super::RwLock): [`RwLockReadGuard`].
+
+use super::owned::forward_guard;
+use crate::tracked::TaskToken;
+
+/// Shared access to the value of an [`RwLock`](super::RwLock), until
+/// dropped.
+#[must_use = "if unused the RwLock will immediately unlock"]
+#[clippy::has_significant_drop]
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    pub(super) inner: tokio::sync::RwLockReadGuard<'a, T>,
+    pub(super) token: TaskToken<'a>,
+}
+
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
+    /// A guard for a part of the value; the lock stays held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::tokio::{RwLock, RwLockReadGuard};
+    ///
+    /// let lock = RwLock::new((1, 2));
+    /// assert_eq!(*RwLockReadGuard::map(lock.try_read().unwrap(), |p| &p.1), 2);
+    /// ```
+    #[inline]
+    pub fn map<F, U: ?Sized>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        RwLockReadGuard { inner: tokio::sync::RwLockReadGuard::map(this.inner, f), token: this.token }
+    }
+
+    /// [`RwLockReadGuard::map`] when `f` may find no part.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::tokio::{RwLock, RwLockReadGuard};
+    ///
+    /// let lock = RwLock::new(vec![1]);
+    /// assert!(RwLockReadGuard::try_map(lock.try_read().unwrap(), |v| v.get(3)).is_err());
+    /// ```
+    #[inline]
+    pub fn try_map<F, U: ?Sized>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let RwLockReadGuard { inner, token } = this;
+        match tokio::sync::RwLockReadGuard::try_map(inner, f) {
+            Ok(inner) => Ok(RwLockReadGuard { inner, token }),
+            Err(inner) => Err(RwLockReadGuard { inner, token }),
+        }
+    }
+}
+
+forward_guard!(impl['a, T: ?Sized] RwLockReadGuard<'a, T> => T, inner);

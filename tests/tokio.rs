@@ -1,0 +1,541 @@
+//! tokio: lock orders between tasks, per-task held sets (tasks that move
+//! between worker threads, tasks interleaved on one thread, guards dropped
+//! in another task), and blocking locks held across an `.await`, each on
+//! the current-thread and on the multi-thread runtime. The lock-order
+//! scenarios themselves run over tokio's locks in `scenarios.rs`.
+#![cfg(all(debug_assertions, feature = "tokio"))]
+
+mod common;
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::task::Poll;
+use std::thread::{self, ThreadId};
+use std::time::Duration;
+
+use ::tokio::runtime::{Builder, Runtime};
+use ::tokio::sync::{oneshot, Notify};
+use ::tokio::task::{yield_now, LocalSet};
+use common::{assert_cycle, is_inversion, is_reacquire, report_of};
+use lockorder::tokio::{scope, spawn, spawn_local, Mutex, RwLock};
+
+/// Both runtimes, each made afresh for every use.
+const RUNTIMES: [&str; 2] = ["current_thread", "multi_thread"];
+
+fn runtime(flavor: &str) -> Runtime {
+    match flavor {
+        "current_thread" => Builder::new_current_thread().build().unwrap(),
+        _ => Builder::new_multi_thread().worker_threads(2).build().unwrap(),
+    }
+}
+
+/// Runs `future` in a scope with `block_on`; it must panic with a lockorder
+/// report, which is returned.
+fn block_on_expecting_report<F: Future>(rt: &Runtime, future: F) -> String {
+    match catch_unwind(AssertUnwindSafe(|| rt.block_on(scope(future)))) {
+        Ok(_) => panic!("expected a lockorder report, but the future completed"),
+        Err(payload) => report_of(payload),
+    }
+}
+
+/// The report a spawned task panicked with.
+fn report_of_task(joined: Result<impl Any, ::tokio::task::JoinError>) -> String {
+    match joined {
+        Ok(_) => panic!("expected the task to panic with a lockorder report, but it completed"),
+        Err(e) => report_of(e.into_panic()),
+    }
+}
+
+#[test]
+fn abba_between_two_tasks_is_reported_before_the_task_waits() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        rt.block_on(scope(async {
+            let a = Arc::new(Mutex::new_named("a", 0));
+            let b = Arc::new(RwLock::new_named("b", 0));
+            let (a2, b2) = (a.clone(), b.clone());
+            spawn(async move {
+                let _a = a2.lock().await;
+                yield_now().await;
+                let _b = b2.write().await; // a -> b
+            })
+            .await
+            .unwrap();
+            // This task holds `a` while the other asks for it: had the
+            // report come after the wait, the other task would hang.
+            let _held = a.clone().lock_owned().await;
+            let other = spawn(async move {
+                let _b = b.read().await;
+                let _a = a.lock().await; // b -> a
+            });
+            let report = report_of_task(other.await);
+            assert!(is_inversion(&report), "{flavor}:\n{report}");
+            assert_cycle(&report, &["a", "b"]);
+            assert!(report.contains("tests/tokio.rs"), "{flavor}: sites are the lock() calls:\n{report}");
+        }));
+    }
+}
+
+#[test]
+fn a_task_locking_what_it_holds_is_reported() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        let m = Arc::new(Mutex::new_named("m", ()));
+        let task = rt.block_on(async {
+            let m = m.clone();
+            spawn(async move {
+                let _first = m.lock().await;
+                let _second = m.lock().await;
+            })
+            .await
+        });
+        let report = report_of_task(task);
+        assert!(is_reacquire(&report), "{flavor}:\n{report}");
+        // The panicking task released the mutex.
+        assert!(m.try_lock().is_ok());
+    }
+}
+
+/// Yields by waking itself at once: the task goes to the back of its
+/// worker's queue, where another worker may steal it. (tokio's `yield_now`
+/// defers the wake-up until the worker has nothing else to run.)
+fn yield_to_other_workers() -> impl Future<Output = ()> {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+}
+
+/// A task holds a guard while it moves to another worker thread: its held
+/// set moves with it. Its thread is kept busy by a task that blocks it
+/// until the move is seen (tokio runs a freshly spawned task next on the
+/// spawning worker, and another worker steals the yielding task).
+#[test]
+fn a_task_moving_between_worker_threads_keeps_its_locks() {
+    let rt = runtime("multi_thread");
+    rt.block_on(async {
+        let a = Arc::new(Mutex::new_named("moving-a", 0));
+        let c = Arc::new(RwLock::new_named("moving-c", 0));
+        let (a2, c2) = (a.clone(), c.clone());
+        let threads = spawn(async move {
+            let mut guard = a2.lock().await;
+            let first = thread::current().id();
+            let mut blockers = Vec::new();
+            let mut now = first;
+            for _ in 0..1000 {
+                let (unblock, blocked) = std::sync::mpsc::channel::<()>();
+                blockers.push(unblock);
+                spawn(async move {
+                    if thread::current().id() == first {
+                        // Deliberately blocks this worker until the mover has
+                        // moved (the bound only stops a broken test).
+                        let _ = blocked.recv_timeout(Duration::from_secs(60));
+                    }
+                });
+                yield_to_other_workers().await;
+                now = thread::current().id();
+                if now != first {
+                    break;
+                }
+            }
+            drop(blockers);
+            *guard += 1;
+            let _c = c2.write().await; // a -> c, on the new thread
+            drop(guard);
+            (first, now)
+        })
+        .await
+        .unwrap();
+        let (first, last): (ThreadId, ThreadId) = threads;
+        assert_ne!(first, last, "the task never ran on another worker thread");
+        // Nothing was left held on either thread: tasks taking `a`, or `c`
+        // then nothing, anywhere, raise nothing.
+        for _ in 0..8 {
+            let (a, c) = (a.clone(), c.clone());
+            spawn(async move {
+                let _a = a.lock().await;
+                let _c = c.read().await;
+            })
+            .await
+            .unwrap();
+        }
+        // And the order recorded on the new thread is the task's: c -> a is
+        // reported.
+        let report = report_of_task(
+            spawn(async move {
+                let _c = c.read().await;
+                let _a = a.lock().await;
+            })
+            .await,
+        );
+        assert_cycle(&report, &["moving-a", "moving-c"]);
+    });
+}
+
+/// Two tasks interleaved on one thread: what one holds while suspended is
+/// not held by the other.
+#[test]
+fn tasks_on_one_thread_do_not_see_each_others_locks() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        rt.block_on(scope(async {
+            let a = Arc::new(Mutex::new_named("held-a", ()));
+            let c = Arc::new(Mutex::new_named("other-c", ()));
+            let ready = Arc::new(Notify::new());
+            let (go_tx, go_rx) = oneshot::channel::<()>();
+            let holder = {
+                let (a, ready) = (a.clone(), ready.clone());
+                spawn(async move {
+                    let _a = a.lock().await;
+                    ready.notify_one();
+                    go_rx.await.unwrap(); // suspended with `a` held
+                })
+            };
+            ready.notified().await;
+            // Another task takes `c` while `held-a` is held by the holder:
+            // no held-a -> other-c.
+            {
+                let c = c.clone();
+                spawn(async move { drop(c.lock().await) }).await.unwrap();
+            }
+            go_tx.send(()).unwrap();
+            holder.await.unwrap();
+            // other-c -> held-a is fine.
+            let _c = c.lock().await;
+            let _a = a.lock().await;
+        }));
+    }
+}
+
+/// An owned guard sent to another task and dropped there leaves the held
+/// set of the task that acquired it; one that outlives its task harms no
+/// set.
+#[test]
+fn an_owned_guard_dropped_in_another_task_leaves_its_owners_set() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        let m = Arc::new(Mutex::new_named("owned", 0));
+        let r = Arc::new(RwLock::new_named("owned-rw", 0));
+        rt.block_on(scope(async {
+            for _ in 0..3 {
+                let guard = m.clone().lock_owned().await;
+                let read = r.clone().read_owned().await;
+                let (tx, rx) = oneshot::channel();
+                let taker = spawn(async move {
+                    let (guard, read) = rx.await.unwrap();
+                    yield_now().await;
+                    drop((guard, read));
+                });
+                tx.send((guard, read)).unwrap();
+                taker.await.unwrap();
+                // Dropped elsewhere: taking them again here is no
+                // re-acquisition.
+                *m.lock().await += 1;
+                drop(r.write().await);
+            }
+        }));
+        // A guard that outlives its task (returned by it) and is dropped on
+        // the test thread.
+        let guard = rt.block_on({
+            let m = m.clone();
+            async move { spawn(async move { m.lock_owned().await }).await.unwrap() }
+        });
+        drop(guard);
+        assert_eq!(*m.try_lock().unwrap(), 3);
+        rt.block_on(scope(async { drop(m.lock().await) }));
+    }
+}
+
+#[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
+fn a_std_guard_held_across_an_await_is_reported() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        let state = lockorder::sync::Mutex::new_named("std-state", 0);
+        let line = line!() + 2;
+        let report = block_on_expecting_report(&rt, async {
+            let mut guard = state.lock().unwrap();
+            yield_now().await;
+            *guard += 1;
+        });
+        assert!(report.contains("held across await: std-state"), "{flavor}:\n{report}");
+        assert!(report.contains(&format!("acquired at tests/tokio.rs:{line}:")), "{flavor}:\n{report}");
+        // The backtrace is the await's: this test's async block, at the
+        // `.await` line, with yield_now under it.
+        assert!(report.contains(&format!("at tests/tokio.rs:{}", line + 1)), "{flavor}:\n{report}");
+        assert!(report.contains("yield_now"), "{flavor}:\n{report}");
+        // No other task contended: the report came from the await itself.
+        state.clear_poison();
+        assert_eq!(*state.lock().unwrap(), 0);
+    }
+}
+
+#[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
+fn guards_held_across_an_await_in_a_local_task_are_reported() {
+    let rt = runtime("current_thread");
+    let local = LocalSet::new();
+    let lock = Arc::new(lockorder::sync::RwLock::new_named("local-rw", 0));
+    let task = local.block_on(&rt, {
+        let lock = lock.clone();
+        async move {
+            spawn_local(async move {
+                let _r = lock.read().unwrap();
+                let notify = Notify::new();
+                notify.notify_one();
+                notify.notified().await; // ready at once: not suspended
+                let other = lockorder::sync::Mutex::new(());
+                let _o = other.lock().unwrap();
+                yield_now().await; // suspended holding both
+            })
+            .await
+        }
+    });
+    let report = report_of_task(task);
+    assert!(report.contains("held across await: local-rw, "), "{report}");
+    assert!(report.contains("blocking locks"), "{report}");
+    assert!(report.contains("local-rw (read, acquired at tests/tokio.rs:"), "{report}");
+}
+
+#[cfg(feature = "parking_lot")]
+#[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
+fn a_parking_lot_guard_held_across_an_await_is_reported() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        let lock = lockorder::parking_lot::Mutex::new_named("pl", 0);
+        let report = block_on_expecting_report(&rt, async {
+            let _g = lock.lock();
+            yield_now().await;
+        });
+        assert!(report.contains("held across await: pl"), "{flavor}:\n{report}");
+        assert!(!lock.is_locked());
+    }
+}
+
+/// On the multi-thread runtime a spawned task must be `Send`: a raw lock
+/// whose guards are `Send` (see `common::RawSpin`) makes one.
+#[cfg(feature = "lock_api")]
+#[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
+fn a_send_blocking_guard_held_across_an_await_in_a_spawned_task_is_reported() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        let spin = Arc::new(common::SpinMutex::new_named("spin", 0));
+        let task = rt.block_on({
+            let spin = spin.clone();
+            async move {
+                spawn(async move {
+                    let mut guard = spin.lock();
+                    yield_now().await;
+                    *guard += 1;
+                })
+                .await
+            }
+        });
+        let report = report_of_task(task);
+        assert!(report.contains("held across await: spin"), "{flavor}:\n{report}");
+        assert!(!spin.is_locked(), "{flavor}: the panicking task released the lock");
+    }
+}
+
+#[test]
+fn a_tokio_guard_held_across_an_await_is_fine() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        rt.block_on(scope(async {
+            let m = Mutex::new_named("async-m", 0);
+            let rw = RwLock::new_named("async-rw", 0);
+            let mut g = m.lock().await;
+            let r = rw.read().await;
+            for _ in 0..3 {
+                yield_now().await;
+            }
+            *g += *r;
+            drop(r);
+            let w = rw.write().await;
+            let r = w.downgrade();
+            yield_now().await;
+            drop((g, r));
+        }));
+    }
+}
+
+/// `select!` polls two branches of one task: one holds a blocking guard
+/// and waits, the other locks the same lock. Without lockorder the thread
+/// blocks forever; with it the second lock is reported.
+#[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
+fn select_with_one_branch_holding_what_the_other_locks_is_reported_not_hung() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        let m = lockorder::sync::Mutex::new_named("selected", 0);
+        let never = Notify::new();
+        let report = block_on_expecting_report(&rt, async {
+            ::tokio::select! {
+                biased;
+                _ = async {
+                    let _g = m.lock().unwrap();
+                    never.notified().await;
+                } => {}
+                _ = async {
+                    let _g = m.lock().unwrap();
+                } => {}
+            }
+        });
+        assert!(is_reacquire(&report), "{flavor}:\n{report}");
+        assert!(report.contains("selected"), "{flavor}:\n{report}");
+    }
+}
+
+#[cfg(feature = "lock_api")]
+#[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
+fn select_in_a_spawned_task_is_reported_not_hung() {
+    let rt = runtime("multi_thread");
+    let spin = Arc::new(common::SpinMutex::new_named("spin-selected", 0));
+    let task = rt.block_on(async move {
+        spawn(async move {
+            let never = Notify::new();
+            ::tokio::select! {
+                biased;
+                _ = async {
+                    let _g = spin.lock();
+                    never.notified().await;
+                } => {}
+                _ = async {
+                    let _g = spin.lock();
+                } => {}
+            }
+        })
+        .await
+    });
+    let report = report_of_task(task);
+    assert!(is_reacquire(&report), "{report}");
+}
+
+/// A blocking lock taken and released between two awaits is fine, and so
+/// is one held at thread level around `block_on` (it is the thread's, not
+/// the task's).
+#[test]
+fn blocking_locks_not_held_across_an_await_are_fine() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        let m = lockorder::sync::Mutex::new_named("brief", 0);
+        let outer = lockorder::sync::Mutex::new_named("outer", 0);
+        let _outer = outer.lock().unwrap();
+        rt.block_on(scope(async {
+            for _ in 0..3 {
+                *m.lock().unwrap() += 1;
+                yield_now().await;
+            }
+        }));
+    }
+}
+
+/// Acquisitions are checked at the first poll, with the site of the call:
+/// a future created but never polled records nothing, and a cancelled one
+/// leaves nothing held.
+#[test]
+fn unpolled_and_cancelled_acquisitions_record_nothing() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        rt.block_on(scope(async {
+            let a = Mutex::new_named("a", ());
+            let b = Mutex::new_named("b", ());
+            {
+                let _b = b.lock().await;
+                drop(a.lock()); // never polled: no b -> a
+                let _held = a.try_lock().unwrap();
+                // Cancelled while waiting for `a` (held above): no b -> a
+                // either, and nothing left held.
+                ::tokio::select! {
+                    biased;
+                    _ = async {} => {}
+                    _ = a.lock() => unreachable!(),
+                }
+            }
+            let _a = a.lock().await;
+            let _b = b.lock().await; // a -> b: fine
+        }));
+    }
+}
+
+#[test]
+fn blocking_lock_and_try_lock_outside_a_runtime() {
+    let a = Mutex::new_named("a", 0);
+    let b = RwLock::new_named("b", 0);
+    {
+        let _a = a.blocking_lock();
+        let _b = b.blocking_write(); // a -> b
+    }
+    let report = common::expect_violation(|| {
+        let _b = b.blocking_read();
+        let _a = a.blocking_lock();
+    });
+    assert_cycle(&report, &["a", "b"]);
+    let _a = a.try_lock().unwrap();
+    assert!(a.try_lock().is_err());
+}
+
+/// A scope dropped before it completes (cancelled by `select!`, or an
+/// aborted task) releases its guards from its own held set, not from the
+/// set of whatever is polling or dropping it.
+#[test]
+fn a_cancelled_scope_releases_its_guards_from_its_own_set() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        rt.block_on(scope(async {
+            let x = RwLock::new_named("x", ());
+            let y = Mutex::new_named("y", ());
+            let never = Notify::new();
+            let _outer = x.read().await;
+            ::tokio::select! {
+                biased;
+                _ = scope(async {
+                    let _inner = x.read().await;
+                    never.notified().await;
+                }) => unreachable!(),
+                _ = async {} => {}
+            }
+            // The cancelled scope's read of x left with it; this task's own
+            // read is still held: x -> y is recorded.
+            drop(y.lock().await);
+            drop(_outer);
+            let report = report_of_task(
+                spawn(async move {
+                    let _y = y.lock().await;
+                    let _x = x.read().await;
+                })
+                .await,
+            );
+            assert_cycle(&report, &["x", "y"]);
+        }));
+
+        // An aborted task's guards leave its set, wherever it is dropped.
+        let m = Arc::new(Mutex::new_named("aborted", ()));
+        rt.block_on(scope(async {
+            let (held_tx, held_rx) = oneshot::channel();
+            let task = spawn({
+                let m = m.clone();
+                async move {
+                    let _g = m.lock().await;
+                    held_tx.send(()).unwrap();
+                    std::future::pending::<()>().await;
+                }
+            });
+            held_rx.await.unwrap();
+            task.abort();
+            assert!(task.await.unwrap_err().is_cancelled());
+            drop(m.lock().await);
+        }));
+    }
+}
