@@ -18,7 +18,7 @@
 //! # Examples
 //!
 //! ```
-//! # if cfg!(debug_assertions) {
+//! # if lockorder::enabled() {
 //! use lockorder::parking_lot::Mutex;
 //!
 //! let a = Mutex::new_named("a", 0);

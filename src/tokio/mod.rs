@@ -97,7 +97,7 @@
 //! # Examples
 //!
 //! ```
-//! # if cfg!(debug_assertions) {
+//! # if lockorder::enabled() {
 //! use lockorder::tokio::Mutex;
 //! use std::sync::Arc;
 //!

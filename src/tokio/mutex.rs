@@ -68,7 +68,8 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// ```
     /// let m = lockorder::tokio::Mutex::new_named("sessions", ());
-    /// assert_eq!(m.lock_info().name(), Some("sessions"));
+    /// // Names are kept only when tracking is compiled in.
+    /// if lockorder::enabled() { assert_eq!(m.lock_info().name(), Some("sessions")); }
     /// ```
     #[track_caller]
     pub fn new_named(name: &'static str, t: T) -> Mutex<T>
@@ -99,7 +100,8 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// ```
     /// static QUEUE: lockorder::tokio::Mutex<Vec<u8>> = lockorder::tokio::Mutex::const_new_named("queue", Vec::new());
-    /// assert_eq!(QUEUE.lock_info().name(), Some("queue"));
+    /// // Names are kept only when tracking is compiled in.
+    /// if lockorder::enabled() { assert_eq!(QUEUE.lock_info().name(), Some("queue")); }
     /// ```
     #[track_caller]
     pub const fn const_new_named(name: &'static str, t: T) -> Mutex<T>
@@ -221,7 +223,8 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// ```
     /// let m = lockorder::tokio::Mutex::new_named("cache", ());
-    /// assert_eq!(m.lock_info().to_string(), "cache");
+    /// // Names are kept only when tracking is compiled in.
+    /// if lockorder::enabled() { assert_eq!(m.lock_info().to_string(), "cache"); }
     /// ```
     pub fn lock_info(&self) -> LockInfo {
         self.tracker.info()

@@ -55,7 +55,8 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// ```
     /// let lock = lockorder::tokio::RwLock::new_named("routes", ());
-    /// assert_eq!(lock.lock_info().name(), Some("routes"));
+    /// // Names are kept only when tracking is compiled in.
+    /// if lockorder::enabled() { assert_eq!(lock.lock_info().name(), Some("routes")); }
     /// ```
     #[track_caller]
     pub fn new_named(name: &'static str, value: T) -> RwLock<T>
@@ -107,7 +108,8 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// ```
     /// static CONFIG: lockorder::tokio::RwLock<u32> = lockorder::tokio::RwLock::const_new_named("config", 0);
-    /// assert_eq!(CONFIG.lock_info().name(), Some("config"));
+    /// // Names are kept only when tracking is compiled in.
+    /// if lockorder::enabled() { assert_eq!(CONFIG.lock_info().name(), Some("config")); }
     /// ```
     #[track_caller]
     pub const fn const_new_named(name: &'static str, value: T) -> RwLock<T>
@@ -310,7 +312,8 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// ```
     /// let lock = lockorder::tokio::RwLock::new_named("table", ());
-    /// assert_eq!(lock.lock_info().to_string(), "table");
+    /// // Names are kept only when tracking is compiled in.
+    /// if lockorder::enabled() { assert_eq!(lock.lock_info().to_string(), "table"); }
     /// ```
     pub fn lock_info(&self) -> LockInfo {
         self.tracker.info()

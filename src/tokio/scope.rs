@@ -39,7 +39,7 @@ use crate::tracked::TaskSet;
 /// # Examples
 ///
 /// ```
-/// # if cfg!(debug_assertions) {
+/// # if lockorder::enabled() {
 /// use lockorder::sync::Mutex;
 /// use lockorder::tokio::scope;
 ///
