@@ -18,6 +18,8 @@ mod held;
 mod hooks;
 #[cfg(lockorder_tracking)]
 mod id;
+#[cfg(all(lockorder_tracking, feature = "record"))]
+mod recorder;
 #[cfg(lockorder_tracking)]
 mod registry;
 #[cfg(lockorder_tracking)]

@@ -154,8 +154,23 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: Attempt) -> Option<
             continue;
         }
         let record = evidence(source.acquired_at, attempt.site);
+        #[cfg(feature = "record")]
+        let evidence = record.clone();
         match classes::add_edge((from, class_info(&source.lock)), (to, class_info(&attempt.lock)), record, wanted) {
-            Ok(_) => learn_class_edge(from, to),
+            Ok(new) => {
+                learn_class_edge(from, to);
+                #[cfg(feature = "record")]
+                if new {
+                    let _untracked = Suspended::new();
+                    super::recorder::class_order(
+                        (&source.lock, source.subclass),
+                        (&attempt.lock, attempt.subclass),
+                        &evidence,
+                    );
+                }
+                #[cfg(not(feature = "record"))]
+                let _ = new;
+            }
             Err(path) => {
                 refused.get_or_insert((source, from, path));
             }

@@ -71,6 +71,8 @@ const HIDDEN_PREFIXES: &[&str] = &[
     "start_thread",
     "clone",
     "rust_begin_unwind",
+    // The test harness calling a test function.
+    "<fn()",
 ];
 
 /// Frames below this one are the runtime's thread or test start-up.
@@ -159,6 +161,16 @@ impl Backtrace {
     /// The function names of the frames, innermost first.
     pub fn functions(&self) -> impl Iterator<Item = &str> + '_ {
         self.frames.iter().map(|f| f.function.as_str())
+    }
+
+    /// One line per frame, `function (file:line)` when the place is known.
+    #[cfg_attr(not(feature = "record"), allow(dead_code))]
+    pub(crate) fn lines(&self) -> Vec<String> {
+        let line = |f: &Frame| match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!("{} ({file}:{line})", f.function),
+            _ => f.function.clone(),
+        };
+        self.frames.iter().map(line).collect()
     }
 
     /// Whether trimming left no frame (for example when debug symbols are
