@@ -111,6 +111,7 @@
 mod class;
 mod dot;
 mod engine;
+pub mod graph;
 #[cfg(feature = "lock_api")]
 pub mod lock_api;
 #[cfg(feature = "parking_lot")]

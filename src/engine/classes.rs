@@ -71,3 +71,8 @@ pub(super) fn add_edge(
 ) -> Result<bool, Vec<PathEdge>> {
     classes().graph.add_edge(from, to, record, report)
 }
+
+/// A picture of the class graph.
+pub(crate) fn picture() -> crate::Picture {
+    classes().graph.picture()
+}

@@ -16,12 +16,13 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use petgraph::Direction;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::id::LockId;
 use crate::report::{LockInfo, Trace};
+use crate::Picture;
 
 /// What is known of one edge: where both locks were acquired, by which
 /// thread, and the stack of the second acquisition. Shared by every edge a
@@ -56,6 +57,8 @@ pub(super) struct LockGraph {
     graph: StableDiGraph<Node, Evidence>,
     nodes: FxHashMap<LockId, NodeIndex>,
     edges: FxHashMap<(LockId, LockId), EdgeIndex>,
+    /// Edges refused because they would have closed a cycle: only drawn.
+    refused: FxHashSet<(LockId, LockId)>,
     search: Search,
 }
 
@@ -90,6 +93,7 @@ impl LockGraph {
         let a = self.add_node(from.0, from.1);
         let b = self.add_node(to.0, to.1);
         if self.search(b, a) {
+            self.refused.insert((from.0, to.0));
             return Err(if report { self.path(b, a) } else { Vec::new() });
         }
         let edge = self.graph.add_edge(a, b, record);
@@ -107,6 +111,32 @@ impl LockGraph {
             }
         }
         self.graph.remove_node(node);
+        if !self.refused.is_empty() {
+            self.refused.retain(|&(from, to)| from != id && to != id);
+        }
+    }
+
+    /// The graph as a picture: every lock by name or creation site, every
+    /// order, and in red the orders refused for closing a cycle and the
+    /// cycles they closed.
+    pub(super) fn picture(&mut self) -> Picture {
+        let mut picture = Picture::new();
+        for node in self.graph.node_weights() {
+            picture.add_node(node.id.to_string(), node.lock.to_string());
+        }
+        let mut on_cycle = FxHashSet::default();
+        for (from, to) in self.refused.clone() {
+            let (Some(&a), Some(&b)) = (self.nodes.get(&from), self.nodes.get(&to)) else { continue };
+            if self.search(b, a) {
+                on_cycle.extend(self.path(b, a).iter().map(|p| (p.from.0, p.to.0)));
+            }
+            picture.add_edge(from.to_string(), to.to_string(), true);
+        }
+        for edge in (&self.graph).edge_references() {
+            let (from, to) = (self.graph[edge.source()].id, self.graph[edge.target()].id);
+            picture.add_edge(from.to_string(), to.to_string(), on_cycle.contains(&(from, to)));
+        }
+        picture
     }
 
     pub(super) fn node_count(&self) -> usize {

@@ -32,11 +32,15 @@ mod thread;
 mod transition;
 
 #[cfg(lockorder_tracking)]
+pub(crate) use self::classes::picture as class_picture;
+#[cfg(lockorder_tracking)]
 pub(crate) use self::hooks::{acquire, acquire_nested, acquired, dropped, release};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::id::{LockId, LockState};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::registry::graph_size;
+#[cfg(lockorder_tracking)]
+pub(crate) use self::registry::picture;
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::task::{current_owner, note_await, release_from, Inbox, Owner, TaskHeld};
 #[cfg(lockorder_tracking)]

@@ -119,6 +119,11 @@ pub(super) fn forget(id: LockId) {
     }
 }
 
+/// A picture of the lock-order graph.
+pub(crate) fn picture() -> crate::Picture {
+    graph().picture()
+}
+
 /// Nodes and edges in the graph (for tests of memory behaviour).
 pub(crate) fn graph_size() -> (usize, usize) {
     let graph = graph();
