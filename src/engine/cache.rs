@@ -37,3 +37,36 @@ impl PairCache {
         self.slots[Self::slot(a, b)].set((a, b));
     }
 }
+
+/// A per-thread, direct-mapped cache of class ids by (creation site,
+/// named class, nesting level), all by address or value: an entry is
+/// always right (class ids never change), a collision only evicts.
+#[derive(Debug)]
+pub(super) struct ClassCache {
+    slots: [Cell<(usize, usize, u64)>; CLASS_SLOTS],
+}
+
+const CLASS_SLOTS: usize = 256;
+
+impl ClassCache {
+    pub(super) const fn new() -> Self {
+        ClassCache { slots: [const { Cell::new((0, 0, 0)) }; CLASS_SLOTS] }
+    }
+
+    #[inline]
+    fn slot(site: usize, class: usize) -> usize {
+        let mixed = (site ^ class.rotate_left(17)).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize);
+        (mixed >> (usize::BITS - CLASS_SLOTS.trailing_zeros())) as usize
+    }
+
+    /// The id cached for `(site, class)`; `class` folds in the level.
+    #[inline]
+    pub(super) fn get(&self, site: usize, class: usize) -> Option<u64> {
+        let (s, c, id) = self.slots[Self::slot(site, class)].get();
+        (s == site && c == class && id != 0).then_some(id)
+    }
+
+    pub(super) fn insert(&self, site: usize, class: usize, id: u64) {
+        self.slots[Self::slot(site, class)].set((site, class, id));
+    }
+}

@@ -73,7 +73,7 @@ pub(super) fn acquire(
                 t.known_chains.insert(chain, acquisition_key(to, subclass));
             }
             Learn::ClassEdge(from, to) => {
-                learn_class_edge(from, to);
+                learn_class_edge(t, from, to);
                 t.known_chains.insert(chain, acquisition_key(id, subclass));
             }
         });
@@ -142,15 +142,15 @@ fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attemp
 fn record_class_orders(t: &ThreadState, id: LockId, attempt: Attempt) -> Option<Found> {
     let kind = ViolationKind::ClassOrderInversion;
     let wanted = report::wanted(kind);
-    let to = class_of(&attempt.lock, attempt.subclass);
+    let to = class_of(t, &attempt.lock, attempt.subclass);
     let mut refused: Option<(HeldEntry, ClassId, Vec<PathEdge>)> = None;
     for i in 0..t.held.len() {
         let Some(source) = t.held.get(i) else { continue };
         if source.id == id {
             continue;
         }
-        let from = class_of(&source.lock, source.subclass);
-        if knows_class_edge(from, to) {
+        let from = class_of(t, &source.lock, source.subclass);
+        if knows_class_edge(t, from, to) {
             continue;
         }
         let record = evidence(source.acquired_at, attempt.site);
@@ -158,7 +158,7 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: Attempt) -> Option<
         let evidence = record.clone();
         match classes::add_edge((from, class_info(&source.lock)), (to, class_info(&attempt.lock)), record, wanted) {
             Ok(new) => {
-                learn_class_edge(from, to);
+                learn_class_edge(t, from, to);
                 #[cfg(feature = "record")]
                 if new {
                     let _untracked = Suspended::new();

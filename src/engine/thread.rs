@@ -10,9 +10,9 @@ use std::cell::{Cell, RefCell};
 use std::panic::Location;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
-use super::cache::PairCache;
+use super::cache::{ClassCache, PairCache};
 use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
@@ -28,6 +28,10 @@ pub(super) struct ThreadState {
     pub(super) known_chains: PairCache,
     /// `(from, to)` edges known (the slow path).
     pub(super) known_edges: PairCache,
+    /// Class ids of the locks this thread took (the slow path).
+    class_ids: ClassCache,
+    /// `(from, to)` class orders known (the slow path).
+    known_class_edges: PairCache,
     pub(super) ids: IdBlock,
     /// Set while a handler runs or a report is built: acquisitions made
     /// then are not tracked.
@@ -40,6 +44,8 @@ impl ThreadState {
             held: HeldStack::new(),
             known_chains: PairCache::new(),
             known_edges: PairCache::new(),
+            class_ids: ClassCache::new(),
+            known_class_edges: PairCache::new(),
             ids: IdBlock::new(),
             suspended: Cell::new(false),
         }
@@ -58,33 +64,31 @@ type SitePair = (usize, usize);
 struct SlowState {
     name: Option<Arc<str>>,
     records: FxHashMap<SitePair, Evidence>,
-    /// Class ids by (creation site, named class, nesting level), by address.
-    class_ids: FxHashMap<(usize, usize, u8), ClassId>,
-    /// Class orders this thread knows are recorded (or reported).
-    class_edges: FxHashSet<(ClassId, ClassId)>,
 }
 
 /// The class id of `lock` at nesting level `subclass`, from this thread's
 /// cache when it can.
-pub(super) fn class_of(lock: &LockInfo, subclass: u8) -> ClassId {
-    let class = lock.class().map_or(0, |c| c as *const LockClass as usize);
-    let key = (lock.created_at() as *const Location<'_> as usize, class, subclass);
-    let cached = SLOW.try_with(|s| s.borrow().class_ids.get(&key).copied()).ok().flatten();
-    cached.unwrap_or_else(|| {
+pub(super) fn class_of(t: &ThreadState, lock: &LockInfo, subclass: u8) -> ClassId {
+    let site = lock.created_at() as *const Location<'_> as usize;
+    // The level goes in the top bits, which no address uses; the low bit
+    // keeps "no named class" apart from an empty slot.
+    let level = (subclass as usize).wrapping_shl(usize::BITS - 8) | 1;
+    let class = lock.class().map_or(0, |c| c as *const LockClass as usize) ^ level;
+    t.class_ids.get(site, class).unwrap_or_else(|| {
         let id = classes::class_id(lock, subclass);
-        let _ = SLOW.try_with(|s| s.borrow_mut().class_ids.insert(key, id));
+        t.class_ids.insert(site, class, id);
         id
     })
 }
 
 /// Whether this thread knows the class order `from -> to` is recorded.
-pub(super) fn knows_class_edge(from: ClassId, to: ClassId) -> bool {
-    SLOW.try_with(|s| s.borrow().class_edges.contains(&(from, to))).unwrap_or(false)
+pub(super) fn knows_class_edge(t: &ThreadState, from: ClassId, to: ClassId) -> bool {
+    t.known_class_edges.contains(from, to)
 }
 
 /// Remembers that the class order `from -> to` is recorded.
-pub(super) fn learn_class_edge(from: ClassId, to: ClassId) {
-    let _ = SLOW.try_with(|s| s.borrow_mut().class_edges.insert((from, to)));
+pub(super) fn learn_class_edge(t: &ThreadState, from: ClassId, to: ClassId) {
+    t.known_class_edges.insert(from, to);
 }
 
 /// The current thread's name as shown in reports.
