@@ -56,7 +56,7 @@ impl ClassCache {
     #[inline]
     fn slot(site: usize, class: usize) -> usize {
         let mixed = (site ^ class.rotate_left(17)).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize);
-        (mixed >> (usize::BITS - CLASS_SLOTS.trailing_zeros())) as usize
+        mixed >> (usize::BITS - CLASS_SLOTS.trailing_zeros())
     }
 
     /// The id cached for `(site, class)`; `class` folds in the level.
