@@ -71,6 +71,10 @@
 //! - `Mutex::new_named("queue", ..)` (and the same on every lock type)
 //!   names a lock in reports; unnamed locks are shown by their creation
 //!   site `file:line:col`.
+//! - [`set_class_policy`] or `LOCKORDER_CLASSES` choose what a
+//!   class-order inversion does (by default: print it once and go on);
+//!   [`LockClass`] names a class, and `lock_nested` declares an intended
+//!   nesting within one class.
 //!
 //! # How it works
 //!
@@ -79,9 +83,12 @@
 //! holding `H1..Hn` records the edges `Hi -> L`. A per-thread cache keyed by
 //! (held-set hash, `L`) answers in one probe, whatever the depth, that
 //! every one of those edges is known already, so a program's steady state
-//! takes no global lock, allocates nothing and captures no backtrace. A new edge is checked with
-//! a breadth-first search of the global graph; one that would close a cycle
-//! is a [`Violation`]. Backtraces are captured, unresolved, only for new
+//! takes no global lock, allocates nothing and captures no backtrace. A
+//! new edge is checked with a breadth-first search of the global graph; one
+//! that would close a cycle is a [`Violation`]. The same is done, beside
+//! it, for the lock *classes* (creation sites or named [`LockClass`]es), so
+//! that orders between different instances made at the same places are
+//! compared too. Backtraces are captured, unresolved, only for new
 //! edges, and resolved only when a report is printed. A lock that has only
 //! ever been acquired innermost cannot be on a cycle, so its edges stay out
 //! of the graph until it is first held while taking another lock; locks
