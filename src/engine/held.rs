@@ -123,18 +123,27 @@ impl HeldStack {
     #[inline]
     pub(super) fn push(&self, entry: HeldEntry) -> bool {
         let len = self.len.get();
-        if len < INLINE {
-            self.ids[len].set(entry.id);
-            self.entries[len].set(entry);
-        } else {
-            let spilled = SPILL.try_with(|s| {
-                let mut s = s.borrow_mut();
-                s.truncate(len - INLINE);
-                s.push(entry);
-            });
-            if spilled.is_err() {
-                return false;
-            }
+        if len >= INLINE {
+            return self.push_spilled(entry);
+        }
+        self.ids[len].set(entry.id);
+        self.entries[len].set(entry);
+        self.len.set(len + 1);
+        self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(entry.id, entry.subclass)));
+        true
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_spilled(&self, entry: HeldEntry) -> bool {
+        let len = self.len.get();
+        let spilled = SPILL.try_with(|s| {
+            let mut s = s.borrow_mut();
+            s.truncate(len - INLINE);
+            s.push(entry);
+        });
+        if spilled.is_err() {
+            return false;
         }
         self.len.set(len + 1);
         self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(entry.id, entry.subclass)));
