@@ -3,7 +3,7 @@
 
 use ::lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 
-use super::shared::{force_unlock, lock_access, lock_new, lock_traits};
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::MutexGuard;
 use crate::report::LockInfo;
 use crate::tracked::{Access, LockTracker};
@@ -81,40 +81,35 @@ impl<R: RawMutex, T> Mutex<R, T> {
 }
 
 impl<R, T> Mutex<R, T> {
-    /// Creates an unlocked mutex over the given raw mutex.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawMutex as _;
-    ///
-    /// let m = lockorder::parking_lot::Mutex::from_raw(parking_lot::RawMutex::INIT, 1);
-    /// assert_eq!(*m.lock(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn from_raw(raw_mutex: R, val: T) -> Mutex<R, T> {
-        Mutex { tracker: LockTracker::new(None), inner: ::lock_api::Mutex::from_raw(raw_mutex, val) }
-    }
+    lock_from_raw! {
+        Mutex<R>(raw_mutex: R);
+        /// Creates an unlocked mutex over the given raw mutex.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawMutex as _;
+        ///
+        /// let m = lockorder::parking_lot::Mutex::from_raw(parking_lot::RawMutex::INIT, 1);
+        /// assert_eq!(*m.lock(), 1);
+        /// # }
+        /// ```
+        from_raw;
 
-    /// The same as [`Mutex::from_raw`], under lock_api's older name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawMutex as _;
-    ///
-    /// let m = lockorder::parking_lot::Mutex::const_new(parking_lot::RawMutex::INIT, 1);
-    /// assert_eq!(*m.lock(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn const_new(raw_mutex: R, val: T) -> Mutex<R, T> {
-        Mutex::from_raw(raw_mutex, val)
+        /// The same as [`Mutex::from_raw`], under lock_api's older name.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawMutex as _;
+        ///
+        /// let m = lockorder::parking_lot::Mutex::const_new(parking_lot::RawMutex::INIT, 1);
+        /// assert_eq!(*m.lock(), 1);
+        /// # }
+        /// ```
+        const_new;
     }
 }
 
@@ -168,38 +163,34 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
         Some(MutexGuard { inner, token: self.tracker.acquired(Access::Lock), lock: self })
     }
 
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let mut m = lockorder::parking_lot::Mutex::new(1);
-    /// *m.get_mut() = 2;
-    /// assert_eq!(*m.lock(), 2);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
+    lock_state! {
+        /// A mutable reference to the value; no locking is needed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let mut m = lockorder::parking_lot::Mutex::new(1);
+        /// *m.get_mut() = 2;
+        /// assert_eq!(*m.lock(), 2);
+        /// # }
+        /// ```
+        get_mut;
 
-    /// Whether the mutex is locked (by any thread).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::Mutex::new(());
-    /// let guard = m.lock();
-    /// assert!(m.is_locked());
-    /// drop(guard);
-    /// assert!(!m.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
+        /// Whether the mutex is locked (by any thread).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::Mutex::new(());
+        /// let guard = m.lock();
+        /// assert!(m.is_locked());
+        /// drop(guard);
+        /// assert!(!m.is_locked());
+        /// # }
+        /// ```
+        is_locked;
     }
 
     /// Creates a guard without locking, as lock_api's

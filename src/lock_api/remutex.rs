@@ -2,7 +2,7 @@
 
 use ::lock_api::{GetThreadId, RawMutex, RawMutexFair, RawMutexTimed};
 
-use super::shared::{force_unlock, lock_access, lock_new, lock_traits};
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::ReentrantMutexGuard;
 use crate::report::LockInfo;
 use crate::tracked::{Access, LockTracker};
@@ -78,47 +78,39 @@ impl<R: RawMutex, G: GetThreadId, T> ReentrantMutex<R, G, T> {
 }
 
 impl<R, G, T> ReentrantMutex<R, G, T> {
-    /// Creates an unlocked mutex over the given raw mutex and thread-id
-    /// source.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::{GetThreadId as _, RawMutex as _};
-    /// use lockorder::parking_lot::ReentrantMutex;
-    ///
-    /// let m = ReentrantMutex::from_raw(parking_lot::RawMutex::INIT, parking_lot::RawThreadId::INIT, 1);
-    /// assert_eq!(*m.lock(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn from_raw(raw_mutex: R, get_thread_id: G, val: T) -> ReentrantMutex<R, G, T> {
-        ReentrantMutex {
-            tracker: LockTracker::new(None),
-            inner: ::lock_api::ReentrantMutex::from_raw(raw_mutex, get_thread_id, val),
-        }
-    }
+    lock_from_raw! {
+        ReentrantMutex<R, G>(raw_mutex: R, get_thread_id: G);
+        /// Creates an unlocked mutex over the given raw mutex and thread-id
+        /// source.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::{GetThreadId as _, RawMutex as _};
+        /// use lockorder::parking_lot::ReentrantMutex;
+        ///
+        /// let m = ReentrantMutex::from_raw(parking_lot::RawMutex::INIT, parking_lot::RawThreadId::INIT, 1);
+        /// assert_eq!(*m.lock(), 1);
+        /// # }
+        /// ```
+        from_raw;
 
-    /// The same as [`ReentrantMutex::from_raw`], under lock_api's older
-    /// name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::{GetThreadId as _, RawMutex as _};
-    /// use lockorder::parking_lot::ReentrantMutex;
-    ///
-    /// let m = ReentrantMutex::const_new(parking_lot::RawMutex::INIT, parking_lot::RawThreadId::INIT, 1);
-    /// assert_eq!(*m.lock(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn const_new(raw_mutex: R, get_thread_id: G, val: T) -> ReentrantMutex<R, G, T> {
-        ReentrantMutex::from_raw(raw_mutex, get_thread_id, val)
+        /// The same as [`ReentrantMutex::from_raw`], under lock_api's older
+        /// name.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::{GetThreadId as _, RawMutex as _};
+        /// use lockorder::parking_lot::ReentrantMutex;
+        ///
+        /// let m = ReentrantMutex::const_new(parking_lot::RawMutex::INIT, parking_lot::RawThreadId::INIT, 1);
+        /// assert_eq!(*m.lock(), 1);
+        /// # }
+        /// ```
+        const_new;
     }
 }
 
@@ -160,35 +152,31 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
         Some(ReentrantMutexGuard { inner, token: self.tracker.acquired(Access::Reentrant), lock: self })
     }
 
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let mut m = lockorder::parking_lot::ReentrantMutex::new(1);
-    /// *m.get_mut() = 2;
-    /// assert_eq!(*m.lock(), 2);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
+    lock_state! {
+        /// A mutable reference to the value; no locking is needed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let mut m = lockorder::parking_lot::ReentrantMutex::new(1);
+        /// *m.get_mut() = 2;
+        /// assert_eq!(*m.lock(), 2);
+        /// # }
+        /// ```
+        get_mut;
 
-    /// Whether the mutex is locked (by any thread).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::ReentrantMutex::new(());
-    /// assert!(!m.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
+        /// Whether the mutex is locked (by any thread).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::ReentrantMutex::new(());
+        /// assert!(!m.is_locked());
+        /// # }
+        /// ```
+        is_locked;
     }
 
     /// Whether this thread holds the mutex.

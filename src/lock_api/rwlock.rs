@@ -6,7 +6,7 @@ use ::lock_api::{
     RawRwLockUpgradeTimed,
 };
 
-use super::shared::{force_unlock, lock_access, lock_new, lock_traits};
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::{RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
 use crate::report::LockInfo;
 use crate::tracked::{Access, HeldToken, LockTracker};
@@ -86,40 +86,35 @@ impl<R: RawRwLock, T> RwLock<R, T> {
 }
 
 impl<R, T> RwLock<R, T> {
-    /// Creates an unlocked lock over the given raw lock.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawRwLock as _;
-    ///
-    /// let lock = lockorder::parking_lot::RwLock::from_raw(parking_lot::RawRwLock::INIT, 1);
-    /// assert_eq!(*lock.read(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn from_raw(raw_rwlock: R, val: T) -> RwLock<R, T> {
-        RwLock { tracker: LockTracker::new(None), inner: ::lock_api::RwLock::from_raw(raw_rwlock, val) }
-    }
+    lock_from_raw! {
+        RwLock<R>(raw_rwlock: R);
+        /// Creates an unlocked lock over the given raw lock.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawRwLock as _;
+        ///
+        /// let lock = lockorder::parking_lot::RwLock::from_raw(parking_lot::RawRwLock::INIT, 1);
+        /// assert_eq!(*lock.read(), 1);
+        /// # }
+        /// ```
+        from_raw;
 
-    /// The same as [`RwLock::from_raw`], under lock_api's older name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawRwLock as _;
-    ///
-    /// let lock = lockorder::parking_lot::RwLock::const_new(parking_lot::RawRwLock::INIT, 1);
-    /// assert_eq!(*lock.read(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn const_new(raw_rwlock: R, val: T) -> RwLock<R, T> {
-        RwLock::from_raw(raw_rwlock, val)
+        /// The same as [`RwLock::from_raw`], under lock_api's older name.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawRwLock as _;
+        ///
+        /// let lock = lockorder::parking_lot::RwLock::const_new(parking_lot::RawRwLock::INIT, 1);
+        /// assert_eq!(*lock.read(), 1);
+        /// # }
+        /// ```
+        const_new;
     }
 }
 
@@ -226,36 +221,32 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         Some(self.write_guard(inner, self.tracker.acquired(Access::Write)))
     }
 
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let mut lock = lockorder::parking_lot::RwLock::new(0);
-    /// *lock.get_mut() = 10;
-    /// assert_eq!(*lock.read(), 10);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
+    lock_state! {
+        /// A mutable reference to the value; no locking is needed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let mut lock = lockorder::parking_lot::RwLock::new(0);
+        /// *lock.get_mut() = 10;
+        /// assert_eq!(*lock.read(), 10);
+        /// # }
+        /// ```
+        get_mut;
 
-    /// Whether the lock is held, shared or exclusive (by any thread).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new(());
-    /// let _r = lock.read();
-    /// assert!(lock.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
+        /// Whether the lock is held, shared or exclusive (by any thread).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new(());
+        /// let _r = lock.read();
+        /// assert!(lock.is_locked());
+        /// # }
+        /// ```
+        is_locked;
     }
 
     /// Whether the lock is held exclusively (by any thread).

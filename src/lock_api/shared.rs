@@ -1,6 +1,6 @@
 //! What `Mutex`, `ReentrantMutex` and `RwLock` share, written once:
-//! construction, `into_inner`, the `force_unlock` family, `raw`, `data_ptr`,
-//! `lock_info`, and the `Default`, `From` and `Debug` impls, all forwarded to
+//! construction, `into_inner`, `get_mut`, `is_locked`, the `force_unlock`
+//! family, `raw`, `data_ptr`, `lock_info`, and the `Default`, `From` and `Debug` impls, all forwarded to
 //! the lock_api lock each wrapper keeps in its `inner` field, next to its
 //! `tracker`. The macros take each method's docs from the lock's file, where
 //! the examples name it.
@@ -32,6 +32,52 @@ macro_rules! lock_new {
         #[inline]
         pub fn into_inner(self) -> T {
             self.inner.into_inner()
+        }
+    };
+}
+
+/// `from_raw` and `const_new` of `$lock`, inside its impl: the lock_api lock
+/// is made from the raw parts `$arg` (of types `$ty`). `$p` are the lock's
+/// generics before `T`. Each method's docs come before its name.
+macro_rules! lock_from_raw {
+    (
+        $lock:ident<$($p:ident),*>($($arg:ident: $ty:ident),*);
+        $(#[$from_raw:meta])* from_raw;
+        $(#[$const_new:meta])* const_new;
+    ) => {
+        $(#[$from_raw])*
+        #[track_caller]
+        #[inline]
+        pub const fn from_raw($($arg: $ty,)* val: T) -> $lock<$($p,)* T> {
+            $lock { tracker: LockTracker::new(None), inner: ::lock_api::$lock::from_raw($($arg,)* val) }
+        }
+
+        $(#[$const_new])*
+        #[track_caller]
+        #[inline]
+        pub const fn const_new($($arg: $ty,)* val: T) -> $lock<$($p,)* T> {
+            $lock::from_raw($($arg,)* val)
+        }
+    };
+}
+
+/// `get_mut` and `is_locked`, inside the lock's impl. Each method's docs
+/// come before its name.
+macro_rules! lock_state {
+    (
+        $(#[$get_mut:meta])* get_mut;
+        $(#[$is_locked:meta])* is_locked;
+    ) => {
+        $(#[$get_mut])*
+        #[inline]
+        pub fn get_mut(&mut self) -> &mut T {
+            self.inner.get_mut()
+        }
+
+        $(#[$is_locked])*
+        #[inline]
+        pub fn is_locked(&self) -> bool {
+            self.inner.is_locked()
         }
     };
 }
@@ -104,4 +150,4 @@ macro_rules! lock_traits {
     };
 }
 
-pub(super) use {force_unlock, lock_access, lock_new, lock_traits};
+pub(super) use {force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
