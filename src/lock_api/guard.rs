@@ -1,6 +1,8 @@
 //! What every guard of this module shares: `Deref`, `Debug` and `Display`
-//! forwarded to the wrapped lock_api guard, and the held set kept in step
-//! while a guard's `unlocked` runs a closure with the lock released.
+//! forwarded to the wrapped lock_api guard, the held set kept in step
+//! while a guard's `unlocked` runs a closure with the lock released, and the
+//! `map`, `unlocked` and fair-unlock families, written once. The macros take
+//! each method's docs from the guard's file, where the examples name it.
 
 use std::panic::Location;
 
@@ -63,4 +65,105 @@ macro_rules! forward_guard {
     };
 }
 
-pub(super) use forward_guard;
+/// `unlocked` or `unlocked_fair` (`$name`) of `$guard`, whose lock is
+/// taken again as `$access`; `$doc` are the method's docs.
+macro_rules! guard_unlocked {
+    ($(#[$doc:meta])* $guard:ident::$name:ident($access:expr)) => {
+        $(#[$doc])*
+        #[track_caller]
+        #[inline]
+        pub fn $name<F, U>(s: &mut Self, f: F) -> U
+        where
+            F: FnOnce() -> U,
+        {
+            ::lock_api::$guard::$name(&mut s.inner, $crate::lock_api::guard::while_unlocked(&mut s.token, $access, f))
+        }
+    };
+}
+
+/// The fair impl of `$guard`: `unlock_fair`, and for a guard that can
+/// re-lock (given `$access`), `unlocked_fair` and `bump`. Each method's docs
+/// come before its name.
+macro_rules! guard_fair {
+    (
+        $guard:ident<$($p:ident: $bound:path),*>;
+        $(#[$unlock_fair:meta])* unlock_fair;
+        $(
+            $(#[$unlocked_fair:meta])* unlocked_fair($access:expr);
+            $(#[$bump:meta])* bump;
+        )?
+    ) => {
+        impl<'a, $($p: $bound + 'a,)* T: ?Sized + 'a> $guard<'a, $($p,)* T> {
+            $(#[$unlock_fair])*
+            #[inline]
+            pub fn unlock_fair(s: Self) {
+                let $guard { inner, token, .. } = s;
+                ::lock_api::$guard::unlock_fair(inner);
+                drop(token);
+            }
+            $(
+                $crate::lock_api::guard::guard_unlocked!($(#[$unlocked_fair])* $guard::unlocked_fair($access));
+
+                $(#[$bump])*
+                #[track_caller]
+                #[inline]
+                pub fn bump(s: &mut Self) {
+                    s.token.relock_as($access);
+                    ::lock_api::$guard::bump(&mut s.inner);
+                }
+            )?
+        }
+    };
+}
+
+/// `map`, `try_map` and the `try_map` with an error value (`$or_err`, as
+/// lock_api names it on `$guard`) of `$guard`, into `$mapped`, inside the
+/// guard's impl. `$rest` are the guard's fields besides `inner` and `token`,
+/// `[$($m)*]` is `[mut]` when the guard gives mutable access, and `$p` its
+/// generics between `'a` and `T`. Each method's docs come before its name.
+macro_rules! guard_map {
+    (
+        $guard:ident { $($rest:ident),* } => $mapped:ident<$($p:ident),*>, [$($m:tt)*];
+        $(#[$map:meta])* map;
+        $(#[$try_map:meta])* try_map;
+        $(#[$or_err_doc:meta])* $or_err:ident;
+    ) => {
+        $(#[$map])*
+        #[inline]
+        pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, $($p,)* U>
+        where
+            F: FnOnce(&$($m)* T) -> &$($m)* U,
+        {
+            let $guard { inner, token, .. } = s;
+            $mapped { inner: ::lock_api::$guard::map(inner, f), token }
+        }
+
+        $(#[$try_map])*
+        #[inline]
+        pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, $($p,)* U>, Self>
+        where
+            F: FnOnce(&$($m)* T) -> Option<&$($m)* U>,
+        {
+            let $guard { inner, token, $($rest),* } = s;
+            match ::lock_api::$guard::try_map(inner, f) {
+                Ok(inner) => Ok($mapped { inner, token }),
+                Err(inner) => Err($guard { inner, token, $($rest),* }),
+            }
+        }
+
+        $(#[$or_err_doc])*
+        #[inline]
+        pub fn $or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, $($p,)* U>, (Self, E)>
+        where
+            F: FnOnce(&$($m)* T) -> Result<&$($m)* U, E>,
+        {
+            let $guard { inner, token, $($rest),* } = s;
+            match ::lock_api::$guard::$or_err(inner, f) {
+                Ok(inner) => Ok($mapped { inner, token }),
+                Err((inner, e)) => Err(($guard { inner, token, $($rest),* }, e)),
+            }
+        }
+    };
+}
+
+pub(super) use {forward_guard, guard_fair, guard_map, guard_unlocked};

@@ -47,6 +47,7 @@ mod rwlock;
 mod rwlock_read_guard;
 mod rwlock_upgradable_guard;
 mod rwlock_write_guard;
+mod shared;
 
 pub use self::mutex::Mutex;
 pub use self::mutex_guard::{MappedMutexGuard, MutexGuard};

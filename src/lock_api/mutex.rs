@@ -1,10 +1,9 @@
 //! A tracked [`lock_api::Mutex`](::lock_api::Mutex), generic over its raw
 //! mutex.
 
-use std::fmt;
-
 use ::lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::MutexGuard;
 use crate::report::LockInfo;
 use crate::tracked::{Access, LockTracker};
@@ -41,89 +40,76 @@ pub struct Mutex<R, T: ?Sized> {
 }
 
 impl<R: RawMutex, T> Mutex<R, T> {
-    /// Creates an unlocked mutex, named in reports by where it was created.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// static QUEUE: lockorder::parking_lot::Mutex<Vec<u32>> = lockorder::parking_lot::Mutex::new(Vec::new());
-    /// QUEUE.lock().push(1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new(val: T) -> Mutex<R, T> {
-        Mutex { tracker: LockTracker::new(None), inner: ::lock_api::Mutex::new(val) }
-    }
+    lock_new! {
+        Mutex<R>;
+        /// Creates an unlocked mutex, named in reports by where it was created.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// static QUEUE: lockorder::parking_lot::Mutex<Vec<u32>> = lockorder::parking_lot::Mutex::new(Vec::new());
+        /// QUEUE.lock().push(1);
+        /// # }
+        /// ```
+        new;
 
-    /// Creates an unlocked mutex that reports name `name`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::Mutex::new_named("queue", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(m.lock_info().name(), Some("queue")); }
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new_named(name: &'static str, val: T) -> Mutex<R, T> {
-        Mutex { tracker: LockTracker::new(Some(name)), inner: ::lock_api::Mutex::new(val) }
-    }
+        /// Creates an unlocked mutex that reports name `name`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::Mutex::new_named("queue", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(m.lock_info().name(), Some("queue")); }
+        /// # }
+        /// ```
+        new_named;
 
-    /// Consumes the mutex and returns the value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// assert_eq!(lockorder::parking_lot::Mutex::new(3).into_inner(), 3);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn into_inner(self) -> T {
-        self.inner.into_inner()
+        /// Consumes the mutex and returns the value.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// assert_eq!(lockorder::parking_lot::Mutex::new(3).into_inner(), 3);
+        /// # }
+        /// ```
+        into_inner;
     }
 }
 
 impl<R, T> Mutex<R, T> {
-    /// Creates an unlocked mutex over the given raw mutex.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawMutex as _;
-    ///
-    /// let m = lockorder::parking_lot::Mutex::from_raw(parking_lot::RawMutex::INIT, 1);
-    /// assert_eq!(*m.lock(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn from_raw(raw_mutex: R, val: T) -> Mutex<R, T> {
-        Mutex { tracker: LockTracker::new(None), inner: ::lock_api::Mutex::from_raw(raw_mutex, val) }
-    }
+    lock_from_raw! {
+        Mutex<R>(raw_mutex: R);
+        /// Creates an unlocked mutex over the given raw mutex.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawMutex as _;
+        ///
+        /// let m = lockorder::parking_lot::Mutex::from_raw(parking_lot::RawMutex::INIT, 1);
+        /// assert_eq!(*m.lock(), 1);
+        /// # }
+        /// ```
+        from_raw;
 
-    /// The same as [`Mutex::from_raw`], under lock_api's older name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawMutex as _;
-    ///
-    /// let m = lockorder::parking_lot::Mutex::const_new(parking_lot::RawMutex::INIT, 1);
-    /// assert_eq!(*m.lock(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn const_new(raw_mutex: R, val: T) -> Mutex<R, T> {
-        Mutex::from_raw(raw_mutex, val)
+        /// The same as [`Mutex::from_raw`], under lock_api's older name.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawMutex as _;
+        ///
+        /// let m = lockorder::parking_lot::Mutex::const_new(parking_lot::RawMutex::INIT, 1);
+        /// assert_eq!(*m.lock(), 1);
+        /// # }
+        /// ```
+        const_new;
     }
 }
 
@@ -177,38 +163,34 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
         Some(MutexGuard { inner, token: self.tracker.acquired(Access::Lock), lock: self })
     }
 
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let mut m = lockorder::parking_lot::Mutex::new(1);
-    /// *m.get_mut() = 2;
-    /// assert_eq!(*m.lock(), 2);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
+    lock_state! {
+        /// A mutable reference to the value; no locking is needed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let mut m = lockorder::parking_lot::Mutex::new(1);
+        /// *m.get_mut() = 2;
+        /// assert_eq!(*m.lock(), 2);
+        /// # }
+        /// ```
+        get_mut;
 
-    /// Whether the mutex is locked (by any thread).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::Mutex::new(());
-    /// let guard = m.lock();
-    /// assert!(m.is_locked());
-    /// drop(guard);
-    /// assert!(!m.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
+        /// Whether the mutex is locked (by any thread).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::Mutex::new(());
+        /// let guard = m.lock();
+        /// assert!(m.is_locked());
+        /// drop(guard);
+        /// assert!(!m.is_locked());
+        /// # }
+        /// ```
+        is_locked;
     }
 
     /// Creates a guard without locking, as lock_api's
@@ -240,113 +222,100 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
         MutexGuard { inner, token: self.tracker.adopt(Access::Lock), lock: self }
     }
 
-    /// Unlocks the mutex without a guard, as lock_api's `force_unlock`; the
-    /// entry of the forgotten guard leaves this thread's held set.
-    ///
-    /// # Safety
-    ///
-    /// The mutex must be locked, by this thread, with its guard forgotten
-    /// (see lock_api).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::Mutex::new(());
-    /// lockorder::lock_api::MutexGuard::leak(m.try_lock().unwrap());
-    /// // SAFETY: locked by this thread, with its guard leaked.
-    /// unsafe { m.force_unlock() };
-    /// assert!(!m.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn force_unlock(&self) {
-        self.tracker.release_forgotten();
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.force_unlock() }
+    force_unlock! {
+        /// Unlocks the mutex without a guard, as lock_api's `force_unlock`; the
+        /// entry of the forgotten guard leaves this thread's held set.
+        ///
+        /// # Safety
+        ///
+        /// The mutex must be locked, by this thread, with its guard forgotten
+        /// (see lock_api).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::Mutex::new(());
+        /// lockorder::lock_api::MutexGuard::leak(m.try_lock().unwrap());
+        /// // SAFETY: locked by this thread, with its guard leaked.
+        /// unsafe { m.force_unlock() };
+        /// assert!(!m.is_locked());
+        /// # }
+        /// ```
+        force_unlock
     }
 
-    /// The raw mutex, as lock_api's `raw`.
-    ///
-    /// # Safety
-    ///
-    /// As lock_api: the raw mutex must not be unlocked while a guard is
-    /// alive. Locks taken through it are not tracked.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawMutex as _;
-    ///
-    /// let m = lockorder::parking_lot::Mutex::new(());
-    /// // SAFETY: only inspected.
-    /// assert!(!unsafe { m.raw() }.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn raw(&self) -> &R {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.raw() }
-    }
+    lock_access! {
+        /// The raw mutex, as lock_api's `raw`.
+        ///
+        /// # Safety
+        ///
+        /// As lock_api: the raw mutex must not be unlocked while a guard is
+        /// alive. Locks taken through it are not tracked.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawMutex as _;
+        ///
+        /// let m = lockorder::parking_lot::Mutex::new(());
+        /// // SAFETY: only inspected.
+        /// assert!(!unsafe { m.raw() }.is_locked());
+        /// # }
+        /// ```
+        raw;
 
-    /// A raw pointer to the value, as lock_api's `data_ptr`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::Mutex::new(5);
-    /// let guard = m.lock();
-    /// // SAFETY: the lock is held, and the pointer read while it is.
-    /// assert_eq!(unsafe { *m.data_ptr() }, 5);
-    /// drop(guard);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn data_ptr(&self) -> *mut T {
-        self.inner.data_ptr()
-    }
+        /// A raw pointer to the value, as lock_api's `data_ptr`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::Mutex::new(5);
+        /// let guard = m.lock();
+        /// // SAFETY: the lock is held, and the pointer read while it is.
+        /// assert_eq!(unsafe { *m.data_ptr() }, 5);
+        /// drop(guard);
+        /// # }
+        /// ```
+        data_ptr;
 
-    /// How reports name this mutex.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::Mutex::new_named("cache", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(m.lock_info().to_string(), "cache"); }
-    /// # }
-    /// ```
-    pub fn lock_info(&self) -> LockInfo {
-        self.tracker.info()
+        /// How reports name this mutex.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::Mutex::new_named("cache", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(m.lock_info().to_string(), "cache"); }
+        /// # }
+        /// ```
+        lock_info;
     }
 }
 
 impl<R: RawMutexFair, T: ?Sized> Mutex<R, T> {
-    /// [`Mutex::force_unlock`] with lock_api's fair unlock protocol.
-    ///
-    /// # Safety
-    ///
-    /// As [`Mutex::force_unlock`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::FairMutex::new(());
-    /// lockorder::lock_api::MutexGuard::leak(m.try_lock().unwrap());
-    /// // SAFETY: locked by this thread, with its guard leaked.
-    /// unsafe { m.force_unlock_fair() };
-    /// assert!(!m.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn force_unlock_fair(&self) {
-        self.tracker.release_forgotten();
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.force_unlock_fair() }
+    force_unlock! {
+        /// [`Mutex::force_unlock`] with lock_api's fair unlock protocol.
+        ///
+        /// # Safety
+        ///
+        /// As [`Mutex::force_unlock`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::FairMutex::new(());
+        /// lockorder::lock_api::MutexGuard::leak(m.try_lock().unwrap());
+        /// // SAFETY: locked by this thread, with its guard leaked.
+        /// unsafe { m.force_unlock_fair() };
+        /// assert!(!m.is_locked());
+        /// # }
+        /// ```
+        force_unlock_fair
     }
 }
 
@@ -406,22 +375,4 @@ impl<R: RawMutexTimed, T: ?Sized> Mutex<R, T> {
     }
 }
 
-impl<R: RawMutex, T: Default> Default for Mutex<R, T> {
-    #[track_caller]
-    fn default() -> Mutex<R, T> {
-        Mutex::new(T::default())
-    }
-}
-
-impl<R: RawMutex, T> From<T> for Mutex<R, T> {
-    #[track_caller]
-    fn from(t: T) -> Mutex<R, T> {
-        Mutex::new(t)
-    }
-}
-
-impl<R: RawMutex, T: ?Sized + fmt::Debug> fmt::Debug for Mutex<R, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+lock_traits!(Mutex<R: RawMutex>);

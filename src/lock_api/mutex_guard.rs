@@ -2,7 +2,7 @@
 
 use ::lock_api::{RawMutex, RawMutexFair};
 
-use super::guard::{forward_guard, while_unlocked};
+use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::Mutex;
 use crate::tracked::{Access, HeldToken};
 
@@ -46,119 +46,90 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
         s.lock
     }
 
-    /// A guard for a part of the locked value; the mutex stays held.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{Mutex, MutexGuard};
-    ///
-    /// let m = Mutex::new((1, 2));
-    /// let mut second = MutexGuard::map(m.lock(), |pair| &mut pair.1);
-    /// *second += 1;
-    /// drop(second);
-    /// assert_eq!(*m.lock(), (1, 3));
-    /// # }
-    /// ```
-    #[inline]
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedMutexGuard<'a, R, U>
-    where
-        F: FnOnce(&mut T) -> &mut U,
-    {
-        let MutexGuard { inner, token, .. } = s;
-        MappedMutexGuard { inner: ::lock_api::MutexGuard::map(inner, f), token }
+    guard_map! {
+        MutexGuard { lock } => MappedMutexGuard<R>, [mut];
+        /// A guard for a part of the locked value; the mutex stays held.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{Mutex, MutexGuard};
+        ///
+        /// let m = Mutex::new((1, 2));
+        /// let mut second = MutexGuard::map(m.lock(), |pair| &mut pair.1);
+        /// *second += 1;
+        /// drop(second);
+        /// assert_eq!(*m.lock(), (1, 3));
+        /// # }
+        /// ```
+        map;
+
+        /// [`MutexGuard::map`] when `f` may find no part: the guard comes back
+        /// unchanged on `None`.
+        ///
+        /// # Errors
+        ///
+        /// The original guard, if `f` returns `None`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{Mutex, MutexGuard};
+        ///
+        /// let m = Mutex::new(vec![1]);
+        /// let guard = MutexGuard::try_map(m.lock(), |v| v.get_mut(5)).unwrap_err();
+        /// assert_eq!(*guard, [1]);
+        /// # }
+        /// ```
+        try_map;
+
+        /// [`MutexGuard::try_map`] with an error value.
+        ///
+        /// # Errors
+        ///
+        /// The original guard and `f`'s error.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{Mutex, MutexGuard};
+        ///
+        /// let m = Mutex::new(vec![1]);
+        /// let (_guard, e) = MutexGuard::try_map_or_err(m.lock(), |v| v.get_mut(5).ok_or("none")).unwrap_err();
+        /// assert_eq!(e, "none");
+        /// # }
+        /// ```
+        try_map_or_err;
     }
 
-    /// [`MutexGuard::map`] when `f` may find no part: the guard comes back
-    /// unchanged on `None`.
-    ///
-    /// # Errors
-    ///
-    /// The original guard, if `f` returns `None`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{Mutex, MutexGuard};
-    ///
-    /// let m = Mutex::new(vec![1]);
-    /// let guard = MutexGuard::try_map(m.lock(), |v| v.get_mut(5)).unwrap_err();
-    /// assert_eq!(*guard, [1]);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedMutexGuard<'a, R, U>, Self>
-    where
-        F: FnOnce(&mut T) -> Option<&mut U>,
-    {
-        let MutexGuard { inner, token, lock } = s;
-        match ::lock_api::MutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard { inner, token }),
-            Err(inner) => Err(MutexGuard { inner, token, lock }),
-        }
-    }
-
-    /// [`MutexGuard::try_map`] with an error value.
-    ///
-    /// # Errors
-    ///
-    /// The original guard and `f`'s error.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{Mutex, MutexGuard};
-    ///
-    /// let m = Mutex::new(vec![1]);
-    /// let (_guard, e) = MutexGuard::try_map_or_err(m.lock(), |v| v.get_mut(5).ok_or("none")).unwrap_err();
-    /// assert_eq!(e, "none");
-    /// # }
-    /// ```
-    #[inline]
-    pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<MappedMutexGuard<'a, R, U>, (Self, E)>
-    where
-        F: FnOnce(&mut T) -> Result<&mut U, E>,
-    {
-        let MutexGuard { inner, token, lock } = s;
-        match ::lock_api::MutexGuard::try_map_or_err(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard { inner, token }),
-            Err((inner, e)) => Err((MutexGuard { inner, token, lock }, e)),
-        }
-    }
-
-    /// Runs `f` with the mutex unlocked, then locks it again.
-    ///
-    /// The mutex leaves this thread's held set while `f` runs, and the
-    /// re-acquisition is checked like a `lock` at this call, before it
-    /// blocks.
-    ///
-    /// # Panics
-    ///
-    /// Under the default policy, if re-locking the mutex would close a
-    /// cycle with the locks still held.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{Mutex, MutexGuard};
-    ///
-    /// let m = Mutex::new(0);
-    /// let mut guard = m.lock();
-    /// MutexGuard::unlocked(&mut guard, || *m.lock() = 1);
-    /// assert_eq!(*guard, 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        ::lock_api::MutexGuard::unlocked(&mut s.inner, while_unlocked(&mut s.token, Access::Lock, f))
+    guard_unlocked! {
+        /// Runs `f` with the mutex unlocked, then locks it again.
+        ///
+        /// The mutex leaves this thread's held set while `f` runs, and the
+        /// re-acquisition is checked like a `lock` at this call, before it
+        /// blocks.
+        ///
+        /// # Panics
+        ///
+        /// Under the default policy, if re-locking the mutex would close a
+        /// cycle with the locks still held.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{Mutex, MutexGuard};
+        ///
+        /// let m = Mutex::new(0);
+        /// let mut guard = m.lock();
+        /// MutexGuard::unlocked(&mut guard, || *m.lock() = 1);
+        /// assert_eq!(*guard, 1);
+        /// # }
+        /// ```
+        MutexGuard::unlocked(Access::Lock)
     }
 
     /// Leaks the guard: the mutex stays locked, and stays in this thread's
@@ -183,7 +154,8 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     }
 }
 
-impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
+guard_fair! {
+    MutexGuard<R: RawMutexFair>;
     /// Unlocks with lock_api's fair unlock protocol.
     ///
     /// # Examples
@@ -197,12 +169,7 @@ impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     /// assert!(!m.is_locked());
     /// # }
     /// ```
-    #[inline]
-    pub fn unlock_fair(s: Self) {
-        let MutexGuard { inner, token, .. } = s;
-        ::lock_api::MutexGuard::unlock_fair(inner);
-        drop(token);
-    }
+    unlock_fair;
 
     /// [`MutexGuard::unlocked`] with a fair unlock.
     ///
@@ -222,14 +189,7 @@ impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     /// assert_eq!(*guard, 1);
     /// # }
     /// ```
-    #[track_caller]
-    #[inline]
-    pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        ::lock_api::MutexGuard::unlocked_fair(&mut s.inner, while_unlocked(&mut s.token, Access::Lock, f))
-    }
+    unlocked_fair(Access::Lock);
 
     /// Lets a waiting thread take the mutex, if there is one, and locks it
     /// again; the re-acquisition is checked like a `lock` at this call.
@@ -250,100 +210,73 @@ impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     /// *guard += 1;
     /// # }
     /// ```
-    #[track_caller]
-    #[inline]
-    pub fn bump(s: &mut Self) {
-        s.token.relock_as(Access::Lock);
-        ::lock_api::MutexGuard::bump(&mut s.inner);
-    }
+    bump;
 }
 
 impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MappedMutexGuard<'a, R, T> {
-    /// A guard for a part of this part; the mutex stays held.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
-    ///
-    /// let m = Mutex::new(((1, 2), 3));
-    /// let inner = MutexGuard::map(m.lock(), |v| &mut v.0);
-    /// let mut two = MappedMutexGuard::map(inner, |v| &mut v.1);
-    /// *two = 20;
-    /// drop(two);
-    /// assert_eq!(*m.lock(), ((1, 20), 3));
-    /// # }
-    /// ```
-    #[inline]
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedMutexGuard<'a, R, U>
-    where
-        F: FnOnce(&mut T) -> &mut U,
-    {
-        MappedMutexGuard { inner: ::lock_api::MappedMutexGuard::map(s.inner, f), token: s.token }
-    }
+    guard_map! {
+        MappedMutexGuard {} => MappedMutexGuard<R>, [mut];
+        /// A guard for a part of this part; the mutex stays held.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
+        ///
+        /// let m = Mutex::new(((1, 2), 3));
+        /// let inner = MutexGuard::map(m.lock(), |v| &mut v.0);
+        /// let mut two = MappedMutexGuard::map(inner, |v| &mut v.1);
+        /// *two = 20;
+        /// drop(two);
+        /// assert_eq!(*m.lock(), ((1, 20), 3));
+        /// # }
+        /// ```
+        map;
 
-    /// [`MappedMutexGuard::map`] when `f` may find no part.
-    ///
-    /// # Errors
-    ///
-    /// The original guard, if `f` returns `None`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
-    ///
-    /// let m = Mutex::new(vec![vec![1]]);
-    /// let first = MutexGuard::map(m.lock(), |v| &mut v[0]);
-    /// assert!(MappedMutexGuard::try_map(first, |v| v.get_mut(3)).is_err());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedMutexGuard<'a, R, U>, Self>
-    where
-        F: FnOnce(&mut T) -> Option<&mut U>,
-    {
-        let MappedMutexGuard { inner, token } = s;
-        match ::lock_api::MappedMutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard { inner, token }),
-            Err(inner) => Err(MappedMutexGuard { inner, token }),
-        }
-    }
+        /// [`MappedMutexGuard::map`] when `f` may find no part.
+        ///
+        /// # Errors
+        ///
+        /// The original guard, if `f` returns `None`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
+        ///
+        /// let m = Mutex::new(vec![vec![1]]);
+        /// let first = MutexGuard::map(m.lock(), |v| &mut v[0]);
+        /// assert!(MappedMutexGuard::try_map(first, |v| v.get_mut(3)).is_err());
+        /// # }
+        /// ```
+        try_map;
 
-    /// [`MappedMutexGuard::try_map`] with an error value.
-    ///
-    /// # Errors
-    ///
-    /// The original guard and `f`'s error.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
-    ///
-    /// let m = Mutex::new(vec![vec![1]]);
-    /// let first = MutexGuard::map(m.lock(), |v| &mut v[0]);
-    /// let (_first, e) = MappedMutexGuard::try_map_or_err(first, |v| v.get_mut(3).ok_or(3)).unwrap_err();
-    /// assert_eq!(e, 3);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<MappedMutexGuard<'a, R, U>, (Self, E)>
-    where
-        F: FnOnce(&mut T) -> Result<&mut U, E>,
-    {
-        let MappedMutexGuard { inner, token } = s;
-        match ::lock_api::MappedMutexGuard::try_map_or_err(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard { inner, token }),
-            Err((inner, e)) => Err((MappedMutexGuard { inner, token }, e)),
-        }
+        /// [`MappedMutexGuard::try_map`] with an error value.
+        ///
+        /// # Errors
+        ///
+        /// The original guard and `f`'s error.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
+        ///
+        /// let m = Mutex::new(vec![vec![1]]);
+        /// let first = MutexGuard::map(m.lock(), |v| &mut v[0]);
+        /// let (_first, e) = MappedMutexGuard::try_map_or_err(first, |v| v.get_mut(3).ok_or(3)).unwrap_err();
+        /// assert_eq!(e, 3);
+        /// # }
+        /// ```
+        try_map_or_err;
     }
 }
 
-impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> MappedMutexGuard<'a, R, T> {
+guard_fair! {
+    MappedMutexGuard<R: RawMutexFair>;
     /// Unlocks with lock_api's fair unlock protocol.
     ///
     /// # Examples
@@ -357,12 +290,7 @@ impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> MappedMutexGuard<'a, R, T> {
     /// assert!(!m.is_locked());
     /// # }
     /// ```
-    #[inline]
-    pub fn unlock_fair(s: Self) {
-        let MappedMutexGuard { inner, token } = s;
-        ::lock_api::MappedMutexGuard::unlock_fair(inner);
-        drop(token);
-    }
+    unlock_fair;
 }
 
 forward_guard!(MutexGuard<R: RawMutex>, mut);

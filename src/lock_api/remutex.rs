@@ -1,9 +1,8 @@
 //! A tracked [`lock_api::ReentrantMutex`](::lock_api::ReentrantMutex).
 
-use std::fmt;
-
 use ::lock_api::{GetThreadId, RawMutex, RawMutexFair, RawMutexTimed};
 
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::ReentrantMutexGuard;
 use crate::report::LockInfo;
 use crate::tracked::{Access, LockTracker};
@@ -38,96 +37,80 @@ pub struct ReentrantMutex<R, G, T: ?Sized> {
 }
 
 impl<R: RawMutex, G: GetThreadId, T> ReentrantMutex<R, G, T> {
-    /// Creates an unlocked mutex, named in reports by where it was created.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// static LOG: lockorder::parking_lot::ReentrantMutex<()> = lockorder::parking_lot::ReentrantMutex::new(());
-    /// let _guard = LOG.lock();
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new(val: T) -> ReentrantMutex<R, G, T> {
-        ReentrantMutex { tracker: LockTracker::new(None), inner: ::lock_api::ReentrantMutex::new(val) }
-    }
+    lock_new! {
+        ReentrantMutex<R, G>;
+        /// Creates an unlocked mutex, named in reports by where it was created.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// static LOG: lockorder::parking_lot::ReentrantMutex<()> = lockorder::parking_lot::ReentrantMutex::new(());
+        /// let _guard = LOG.lock();
+        /// # }
+        /// ```
+        new;
 
-    /// Creates an unlocked mutex that reports name `name`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::ReentrantMutex::new_named("log", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(m.lock_info().name(), Some("log")); }
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new_named(name: &'static str, val: T) -> ReentrantMutex<R, G, T> {
-        ReentrantMutex { tracker: LockTracker::new(Some(name)), inner: ::lock_api::ReentrantMutex::new(val) }
-    }
+        /// Creates an unlocked mutex that reports name `name`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::ReentrantMutex::new_named("log", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(m.lock_info().name(), Some("log")); }
+        /// # }
+        /// ```
+        new_named;
 
-    /// Consumes the mutex and returns the value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// assert_eq!(lockorder::parking_lot::ReentrantMutex::new(2).into_inner(), 2);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn into_inner(self) -> T {
-        self.inner.into_inner()
+        /// Consumes the mutex and returns the value.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// assert_eq!(lockorder::parking_lot::ReentrantMutex::new(2).into_inner(), 2);
+        /// # }
+        /// ```
+        into_inner;
     }
 }
 
 impl<R, G, T> ReentrantMutex<R, G, T> {
-    /// Creates an unlocked mutex over the given raw mutex and thread-id
-    /// source.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::{GetThreadId as _, RawMutex as _};
-    /// use lockorder::parking_lot::ReentrantMutex;
-    ///
-    /// let m = ReentrantMutex::from_raw(parking_lot::RawMutex::INIT, parking_lot::RawThreadId::INIT, 1);
-    /// assert_eq!(*m.lock(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn from_raw(raw_mutex: R, get_thread_id: G, val: T) -> ReentrantMutex<R, G, T> {
-        ReentrantMutex {
-            tracker: LockTracker::new(None),
-            inner: ::lock_api::ReentrantMutex::from_raw(raw_mutex, get_thread_id, val),
-        }
-    }
+    lock_from_raw! {
+        ReentrantMutex<R, G>(raw_mutex: R, get_thread_id: G);
+        /// Creates an unlocked mutex over the given raw mutex and thread-id
+        /// source.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::{GetThreadId as _, RawMutex as _};
+        /// use lockorder::parking_lot::ReentrantMutex;
+        ///
+        /// let m = ReentrantMutex::from_raw(parking_lot::RawMutex::INIT, parking_lot::RawThreadId::INIT, 1);
+        /// assert_eq!(*m.lock(), 1);
+        /// # }
+        /// ```
+        from_raw;
 
-    /// The same as [`ReentrantMutex::from_raw`], under lock_api's older
-    /// name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::{GetThreadId as _, RawMutex as _};
-    /// use lockorder::parking_lot::ReentrantMutex;
-    ///
-    /// let m = ReentrantMutex::const_new(parking_lot::RawMutex::INIT, parking_lot::RawThreadId::INIT, 1);
-    /// assert_eq!(*m.lock(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn const_new(raw_mutex: R, get_thread_id: G, val: T) -> ReentrantMutex<R, G, T> {
-        ReentrantMutex::from_raw(raw_mutex, get_thread_id, val)
+        /// The same as [`ReentrantMutex::from_raw`], under lock_api's older
+        /// name.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::{GetThreadId as _, RawMutex as _};
+        /// use lockorder::parking_lot::ReentrantMutex;
+        ///
+        /// let m = ReentrantMutex::const_new(parking_lot::RawMutex::INIT, parking_lot::RawThreadId::INIT, 1);
+        /// assert_eq!(*m.lock(), 1);
+        /// # }
+        /// ```
+        const_new;
     }
 }
 
@@ -169,35 +152,31 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
         Some(ReentrantMutexGuard { inner, token: self.tracker.acquired(Access::Reentrant), lock: self })
     }
 
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let mut m = lockorder::parking_lot::ReentrantMutex::new(1);
-    /// *m.get_mut() = 2;
-    /// assert_eq!(*m.lock(), 2);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
+    lock_state! {
+        /// A mutable reference to the value; no locking is needed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let mut m = lockorder::parking_lot::ReentrantMutex::new(1);
+        /// *m.get_mut() = 2;
+        /// assert_eq!(*m.lock(), 2);
+        /// # }
+        /// ```
+        get_mut;
 
-    /// Whether the mutex is locked (by any thread).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::ReentrantMutex::new(());
-    /// assert!(!m.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
+        /// Whether the mutex is locked (by any thread).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::ReentrantMutex::new(());
+        /// assert!(!m.is_locked());
+        /// # }
+        /// ```
+        is_locked;
     }
 
     /// Whether this thread holds the mutex.
@@ -244,113 +223,100 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
         ReentrantMutexGuard { inner, token: self.tracker.adopt(Access::Reentrant), lock: self }
     }
 
-    /// Releases one lock level without a guard, as lock_api's
-    /// `force_unlock`; the entry of the forgotten guard leaves this thread's
-    /// held set.
-    ///
-    /// # Safety
-    ///
-    /// As lock_api: the mutex must be locked by this thread, for a level
-    /// whose guard was forgotten.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::ReentrantMutex::new(());
-    /// std::mem::forget(m.try_lock().unwrap());
-    /// // SAFETY: locked by this thread, with its guard forgotten.
-    /// unsafe { m.force_unlock() };
-    /// assert!(!m.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn force_unlock(&self) {
-        self.tracker.release_forgotten();
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.force_unlock() }
+    force_unlock! {
+        /// Releases one lock level without a guard, as lock_api's
+        /// `force_unlock`; the entry of the forgotten guard leaves this thread's
+        /// held set.
+        ///
+        /// # Safety
+        ///
+        /// As lock_api: the mutex must be locked by this thread, for a level
+        /// whose guard was forgotten.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::ReentrantMutex::new(());
+        /// std::mem::forget(m.try_lock().unwrap());
+        /// // SAFETY: locked by this thread, with its guard forgotten.
+        /// unsafe { m.force_unlock() };
+        /// assert!(!m.is_locked());
+        /// # }
+        /// ```
+        force_unlock
     }
 
-    /// The raw mutex, as lock_api's `raw`.
-    ///
-    /// # Safety
-    ///
-    /// As lock_api: it must not be unlocked while a guard is alive. Locks
-    /// taken through it are not tracked.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawMutex as _;
-    ///
-    /// let m = lockorder::parking_lot::ReentrantMutex::new(());
-    /// // SAFETY: only inspected.
-    /// assert!(!unsafe { m.raw() }.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn raw(&self) -> &R {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.raw() }
-    }
+    lock_access! {
+        /// The raw mutex, as lock_api's `raw`.
+        ///
+        /// # Safety
+        ///
+        /// As lock_api: it must not be unlocked while a guard is alive. Locks
+        /// taken through it are not tracked.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawMutex as _;
+        ///
+        /// let m = lockorder::parking_lot::ReentrantMutex::new(());
+        /// // SAFETY: only inspected.
+        /// assert!(!unsafe { m.raw() }.is_locked());
+        /// # }
+        /// ```
+        raw;
 
-    /// A raw pointer to the value, as lock_api's `data_ptr`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::ReentrantMutex::new(4);
-    /// let _guard = m.lock();
-    /// // SAFETY: the lock is held while the pointer is read.
-    /// assert_eq!(unsafe { *m.data_ptr() }, 4);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn data_ptr(&self) -> *mut T {
-        self.inner.data_ptr()
-    }
+        /// A raw pointer to the value, as lock_api's `data_ptr`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::ReentrantMutex::new(4);
+        /// let _guard = m.lock();
+        /// // SAFETY: the lock is held while the pointer is read.
+        /// assert_eq!(unsafe { *m.data_ptr() }, 4);
+        /// # }
+        /// ```
+        data_ptr;
 
-    /// How reports name this mutex.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::ReentrantMutex::new_named("log", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(m.lock_info().to_string(), "log"); }
-    /// # }
-    /// ```
-    pub fn lock_info(&self) -> LockInfo {
-        self.tracker.info()
+        /// How reports name this mutex.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::ReentrantMutex::new_named("log", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(m.lock_info().to_string(), "log"); }
+        /// # }
+        /// ```
+        lock_info;
     }
 }
 
 impl<R: RawMutexFair, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
-    /// [`ReentrantMutex::force_unlock`] with a fair unlock.
-    ///
-    /// # Safety
-    ///
-    /// As [`ReentrantMutex::force_unlock`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let m = lockorder::parking_lot::ReentrantMutex::new(());
-    /// std::mem::forget(m.lock());
-    /// // SAFETY: locked by this thread, with its guard forgotten.
-    /// unsafe { m.force_unlock_fair() };
-    /// assert!(!m.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn force_unlock_fair(&self) {
-        self.tracker.release_forgotten();
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.force_unlock_fair() }
+    force_unlock! {
+        /// [`ReentrantMutex::force_unlock`] with a fair unlock.
+        ///
+        /// # Safety
+        ///
+        /// As [`ReentrantMutex::force_unlock`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let m = lockorder::parking_lot::ReentrantMutex::new(());
+        /// std::mem::forget(m.lock());
+        /// // SAFETY: locked by this thread, with its guard forgotten.
+        /// unsafe { m.force_unlock_fair() };
+        /// assert!(!m.is_locked());
+        /// # }
+        /// ```
+        force_unlock_fair
     }
 }
 
@@ -405,22 +371,4 @@ impl<R: RawMutexTimed, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     }
 }
 
-impl<R: RawMutex, G: GetThreadId, T: Default> Default for ReentrantMutex<R, G, T> {
-    #[track_caller]
-    fn default() -> ReentrantMutex<R, G, T> {
-        ReentrantMutex::new(T::default())
-    }
-}
-
-impl<R: RawMutex, G: GetThreadId, T> From<T> for ReentrantMutex<R, G, T> {
-    #[track_caller]
-    fn from(t: T) -> ReentrantMutex<R, G, T> {
-        ReentrantMutex::new(t)
-    }
-}
-
-impl<R: RawMutex, G: GetThreadId, T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<R, G, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+lock_traits!(ReentrantMutex<R: RawMutex, G: GetThreadId>);

@@ -3,7 +3,7 @@
 
 use ::lock_api::{GetThreadId, RawMutex, RawMutexFair};
 
-use super::guard::{forward_guard, while_unlocked};
+use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::ReentrantMutex;
 use crate::tracked::{Access, HeldToken};
 
@@ -44,114 +44,86 @@ impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGu
         s.lock
     }
 
-    /// A guard for a part of the locked value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
-    ///
-    /// let m = ReentrantMutex::new((1, 2));
-    /// assert_eq!(*ReentrantMutexGuard::map(m.lock(), |p| &p.1), 2);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, R, G, U>
-    where
-        F: FnOnce(&T) -> &U,
-    {
-        let ReentrantMutexGuard { inner, token, .. } = s;
-        MappedReentrantMutexGuard { inner: ::lock_api::ReentrantMutexGuard::map(inner, f), token }
+    guard_map! {
+        ReentrantMutexGuard { lock } => MappedReentrantMutexGuard<R, G>, [];
+        /// A guard for a part of the locked value.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+        ///
+        /// let m = ReentrantMutex::new((1, 2));
+        /// assert_eq!(*ReentrantMutexGuard::map(m.lock(), |p| &p.1), 2);
+        /// # }
+        /// ```
+        map;
+
+        /// [`ReentrantMutexGuard::map`] when `f` may find no part.
+        ///
+        /// # Errors
+        ///
+        /// The original guard, if `f` returns `None`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+        ///
+        /// let m = ReentrantMutex::new(vec![1]);
+        /// assert!(ReentrantMutexGuard::try_map(m.lock(), |v| v.get(3)).is_err());
+        /// # }
+        /// ```
+        try_map;
+
+        /// [`ReentrantMutexGuard::try_map`] with an error value.
+        ///
+        /// # Errors
+        ///
+        /// The original guard and `f`'s error.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+        ///
+        /// let m = ReentrantMutex::new(vec![1]);
+        /// let (_g, e) = ReentrantMutexGuard::try_map_or_err(m.lock(), |v| v.get(3).ok_or(3)).unwrap_err();
+        /// assert_eq!(e, 3);
+        /// # }
+        /// ```
+        try_map_or_err;
     }
 
-    /// [`ReentrantMutexGuard::map`] when `f` may find no part.
-    ///
-    /// # Errors
-    ///
-    /// The original guard, if `f` returns `None`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
-    ///
-    /// let m = ReentrantMutex::new(vec![1]);
-    /// assert!(ReentrantMutexGuard::try_map(m.lock(), |v| v.get(3)).is_err());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, Self>
-    where
-        F: FnOnce(&T) -> Option<&U>,
-    {
-        let ReentrantMutexGuard { inner, token, lock } = s;
-        match ::lock_api::ReentrantMutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedReentrantMutexGuard { inner, token }),
-            Err(inner) => Err(ReentrantMutexGuard { inner, token, lock }),
-        }
-    }
-
-    /// [`ReentrantMutexGuard::try_map`] with an error value.
-    ///
-    /// # Errors
-    ///
-    /// The original guard and `f`'s error.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
-    ///
-    /// let m = ReentrantMutex::new(vec![1]);
-    /// let (_g, e) = ReentrantMutexGuard::try_map_or_err(m.lock(), |v| v.get(3).ok_or(3)).unwrap_err();
-    /// assert_eq!(e, 3);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, (Self, E)>
-    where
-        F: FnOnce(&T) -> Result<&U, E>,
-    {
-        let ReentrantMutexGuard { inner, token, lock } = s;
-        match ::lock_api::ReentrantMutexGuard::try_map_or_err(inner, f) {
-            Ok(inner) => Ok(MappedReentrantMutexGuard { inner, token }),
-            Err((inner, e)) => Err((ReentrantMutexGuard { inner, token, lock }, e)),
-        }
-    }
-
-    /// Runs `f` with this lock level released, then takes it again; the
-    /// re-acquisition is checked like a `lock` at this call.
-    ///
-    /// # Panics
-    ///
-    /// Under the default policy, if taking the level again would close a
-    /// cycle with the locks still held.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
-    ///
-    /// let m = ReentrantMutex::new(());
-    /// let mut guard = m.lock();
-    /// ReentrantMutexGuard::unlocked(&mut guard, || assert!(!m.is_locked()));
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        ::lock_api::ReentrantMutexGuard::unlocked(&mut s.inner, while_unlocked(&mut s.token, Access::Reentrant, f))
+    guard_unlocked! {
+        /// Runs `f` with this lock level released, then takes it again; the
+        /// re-acquisition is checked like a `lock` at this call.
+        ///
+        /// # Panics
+        ///
+        /// Under the default policy, if taking the level again would close a
+        /// cycle with the locks still held.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+        ///
+        /// let m = ReentrantMutex::new(());
+        /// let mut guard = m.lock();
+        /// ReentrantMutexGuard::unlocked(&mut guard, || assert!(!m.is_locked()));
+        /// # }
+        /// ```
+        ReentrantMutexGuard::unlocked(Access::Reentrant)
     }
 }
 
-impl<'a, R: RawMutexFair + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGuard<'a, R, G, T> {
+guard_fair! {
+    ReentrantMutexGuard<R: RawMutexFair, G: GetThreadId>;
     /// Releases this lock level with a fair unlock.
     ///
     /// # Examples
@@ -165,12 +137,7 @@ impl<'a, R: RawMutexFair + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMut
     /// assert!(!m.is_locked());
     /// # }
     /// ```
-    #[inline]
-    pub fn unlock_fair(s: Self) {
-        let ReentrantMutexGuard { inner, token, .. } = s;
-        ::lock_api::ReentrantMutexGuard::unlock_fair(inner);
-        drop(token);
-    }
+    unlock_fair;
 
     /// [`ReentrantMutexGuard::unlocked`] with a fair unlock.
     ///
@@ -189,14 +156,7 @@ impl<'a, R: RawMutexFair + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMut
     /// ReentrantMutexGuard::unlocked_fair(&mut guard, || assert!(!m.is_locked()));
     /// # }
     /// ```
-    #[track_caller]
-    #[inline]
-    pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        ::lock_api::ReentrantMutexGuard::unlocked_fair(&mut s.inner, while_unlocked(&mut s.token, Access::Reentrant, f))
-    }
+    unlocked_fair(Access::Reentrant);
 
     /// Lets a waiting thread take the mutex, if there is one, and takes
     /// this level again; checked like a `lock` at this call.
@@ -216,96 +176,69 @@ impl<'a, R: RawMutexFair + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMut
     /// ReentrantMutexGuard::bump(&mut guard);
     /// # }
     /// ```
-    #[track_caller]
-    #[inline]
-    pub fn bump(s: &mut Self) {
-        s.token.relock_as(Access::Reentrant);
-        ::lock_api::ReentrantMutexGuard::bump(&mut s.inner);
-    }
+    bump;
 }
 
 impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> MappedReentrantMutexGuard<'a, R, G, T> {
-    /// A guard for a part of this part.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
-    ///
-    /// let m = ReentrantMutex::new(((1, 2), 3));
-    /// let pair = ReentrantMutexGuard::map(m.lock(), |v| &v.0);
-    /// assert_eq!(*MappedReentrantMutexGuard::map(pair, |p| &p.1), 2);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, R, G, U>
-    where
-        F: FnOnce(&T) -> &U,
-    {
-        MappedReentrantMutexGuard { inner: ::lock_api::MappedReentrantMutexGuard::map(s.inner, f), token: s.token }
-    }
+    guard_map! {
+        MappedReentrantMutexGuard {} => MappedReentrantMutexGuard<R, G>, [];
+        /// A guard for a part of this part.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+        ///
+        /// let m = ReentrantMutex::new(((1, 2), 3));
+        /// let pair = ReentrantMutexGuard::map(m.lock(), |v| &v.0);
+        /// assert_eq!(*MappedReentrantMutexGuard::map(pair, |p| &p.1), 2);
+        /// # }
+        /// ```
+        map;
 
-    /// [`MappedReentrantMutexGuard::map`] when `f` may find no part.
-    ///
-    /// # Errors
-    ///
-    /// The original guard, if `f` returns `None`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
-    ///
-    /// let m = ReentrantMutex::new(vec![vec![1]]);
-    /// let first = ReentrantMutexGuard::map(m.lock(), |v| &v[0]);
-    /// assert!(MappedReentrantMutexGuard::try_map(first, |v| v.get(3)).is_err());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, Self>
-    where
-        F: FnOnce(&T) -> Option<&U>,
-    {
-        let MappedReentrantMutexGuard { inner, token } = s;
-        match ::lock_api::MappedReentrantMutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedReentrantMutexGuard { inner, token }),
-            Err(inner) => Err(MappedReentrantMutexGuard { inner, token }),
-        }
-    }
+        /// [`MappedReentrantMutexGuard::map`] when `f` may find no part.
+        ///
+        /// # Errors
+        ///
+        /// The original guard, if `f` returns `None`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+        ///
+        /// let m = ReentrantMutex::new(vec![vec![1]]);
+        /// let first = ReentrantMutexGuard::map(m.lock(), |v| &v[0]);
+        /// assert!(MappedReentrantMutexGuard::try_map(first, |v| v.get(3)).is_err());
+        /// # }
+        /// ```
+        try_map;
 
-    /// [`MappedReentrantMutexGuard::try_map`] with an error value.
-    ///
-    /// # Errors
-    ///
-    /// The original guard and `f`'s error.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
-    ///
-    /// let m = ReentrantMutex::new(vec![vec![1]]);
-    /// let first = ReentrantMutexGuard::map(m.lock(), |v| &v[0]);
-    /// assert!(MappedReentrantMutexGuard::try_map_or_err(first, |v| v.get(3).ok_or(())).is_err());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, (Self, E)>
-    where
-        F: FnOnce(&T) -> Result<&U, E>,
-    {
-        let MappedReentrantMutexGuard { inner, token } = s;
-        match ::lock_api::MappedReentrantMutexGuard::try_map_or_err(inner, f) {
-            Ok(inner) => Ok(MappedReentrantMutexGuard { inner, token }),
-            Err((inner, e)) => Err((MappedReentrantMutexGuard { inner, token }, e)),
-        }
+        /// [`MappedReentrantMutexGuard::try_map`] with an error value.
+        ///
+        /// # Errors
+        ///
+        /// The original guard and `f`'s error.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+        ///
+        /// let m = ReentrantMutex::new(vec![vec![1]]);
+        /// let first = ReentrantMutexGuard::map(m.lock(), |v| &v[0]);
+        /// assert!(MappedReentrantMutexGuard::try_map_or_err(first, |v| v.get(3).ok_or(())).is_err());
+        /// # }
+        /// ```
+        try_map_or_err;
     }
 }
 
-impl<'a, R: RawMutexFair + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> MappedReentrantMutexGuard<'a, R, G, T> {
+guard_fair! {
+    MappedReentrantMutexGuard<R: RawMutexFair, G: GetThreadId>;
     /// Releases this lock level with a fair unlock.
     ///
     /// # Examples
@@ -319,12 +252,7 @@ impl<'a, R: RawMutexFair + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> MappedReentr
     /// assert!(!m.is_locked());
     /// # }
     /// ```
-    #[inline]
-    pub fn unlock_fair(s: Self) {
-        let MappedReentrantMutexGuard { inner, token } = s;
-        ::lock_api::MappedReentrantMutexGuard::unlock_fair(inner);
-        drop(token);
-    }
+    unlock_fair;
 }
 
 forward_guard!(ReentrantMutexGuard<R: RawMutex, G: GetThreadId>);

@@ -1,13 +1,12 @@
 //! A tracked [`lock_api::RwLock`](::lock_api::RwLock), generic over its raw
 //! reader-writer lock.
 
-use std::fmt;
-
 use ::lock_api::{
     RawRwLock, RawRwLockFair, RawRwLockRecursive, RawRwLockRecursiveTimed, RawRwLockTimed, RawRwLockUpgrade,
     RawRwLockUpgradeTimed,
 };
 
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::{RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
 use crate::report::LockInfo;
 use crate::tracked::{Access, HeldToken, LockTracker};
@@ -46,89 +45,76 @@ pub struct RwLock<R, T: ?Sized> {
 }
 
 impl<R: RawRwLock, T> RwLock<R, T> {
-    /// Creates an unlocked lock, named in reports by where it was created.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// static CONFIG: lockorder::parking_lot::RwLock<u32> = lockorder::parking_lot::RwLock::new(0);
-    /// assert_eq!(*CONFIG.read(), 0);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new(val: T) -> RwLock<R, T> {
-        RwLock { tracker: LockTracker::new(None), inner: ::lock_api::RwLock::new(val) }
-    }
+    lock_new! {
+        RwLock<R>;
+        /// Creates an unlocked lock, named in reports by where it was created.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// static CONFIG: lockorder::parking_lot::RwLock<u32> = lockorder::parking_lot::RwLock::new(0);
+        /// assert_eq!(*CONFIG.read(), 0);
+        /// # }
+        /// ```
+        new;
 
-    /// Creates an unlocked lock that reports name `name`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new_named("routes", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(lock.lock_info().name(), Some("routes")); }
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn new_named(name: &'static str, val: T) -> RwLock<R, T> {
-        RwLock { tracker: LockTracker::new(Some(name)), inner: ::lock_api::RwLock::new(val) }
-    }
+        /// Creates an unlocked lock that reports name `name`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new_named("routes", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(lock.lock_info().name(), Some("routes")); }
+        /// # }
+        /// ```
+        new_named;
 
-    /// Consumes the lock and returns the value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// assert_eq!(lockorder::parking_lot::RwLock::new(3).into_inner(), 3);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn into_inner(self) -> T {
-        self.inner.into_inner()
+        /// Consumes the lock and returns the value.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// assert_eq!(lockorder::parking_lot::RwLock::new(3).into_inner(), 3);
+        /// # }
+        /// ```
+        into_inner;
     }
 }
 
 impl<R, T> RwLock<R, T> {
-    /// Creates an unlocked lock over the given raw lock.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawRwLock as _;
-    ///
-    /// let lock = lockorder::parking_lot::RwLock::from_raw(parking_lot::RawRwLock::INIT, 1);
-    /// assert_eq!(*lock.read(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn from_raw(raw_rwlock: R, val: T) -> RwLock<R, T> {
-        RwLock { tracker: LockTracker::new(None), inner: ::lock_api::RwLock::from_raw(raw_rwlock, val) }
-    }
+    lock_from_raw! {
+        RwLock<R>(raw_rwlock: R);
+        /// Creates an unlocked lock over the given raw lock.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawRwLock as _;
+        ///
+        /// let lock = lockorder::parking_lot::RwLock::from_raw(parking_lot::RawRwLock::INIT, 1);
+        /// assert_eq!(*lock.read(), 1);
+        /// # }
+        /// ```
+        from_raw;
 
-    /// The same as [`RwLock::from_raw`], under lock_api's older name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawRwLock as _;
-    ///
-    /// let lock = lockorder::parking_lot::RwLock::const_new(parking_lot::RawRwLock::INIT, 1);
-    /// assert_eq!(*lock.read(), 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub const fn const_new(raw_rwlock: R, val: T) -> RwLock<R, T> {
-        RwLock::from_raw(raw_rwlock, val)
+        /// The same as [`RwLock::from_raw`], under lock_api's older name.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawRwLock as _;
+        ///
+        /// let lock = lockorder::parking_lot::RwLock::const_new(parking_lot::RawRwLock::INIT, 1);
+        /// assert_eq!(*lock.read(), 1);
+        /// # }
+        /// ```
+        const_new;
     }
 }
 
@@ -235,36 +221,32 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         Some(self.write_guard(inner, self.tracker.acquired(Access::Write)))
     }
 
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let mut lock = lockorder::parking_lot::RwLock::new(0);
-    /// *lock.get_mut() = 10;
-    /// assert_eq!(*lock.read(), 10);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
+    lock_state! {
+        /// A mutable reference to the value; no locking is needed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let mut lock = lockorder::parking_lot::RwLock::new(0);
+        /// *lock.get_mut() = 10;
+        /// assert_eq!(*lock.read(), 10);
+        /// # }
+        /// ```
+        get_mut;
 
-    /// Whether the lock is held, shared or exclusive (by any thread).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new(());
-    /// let _r = lock.read();
-    /// assert!(lock.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
+        /// Whether the lock is held, shared or exclusive (by any thread).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new(());
+        /// let _r = lock.read();
+        /// assert!(lock.is_locked());
+        /// # }
+        /// ```
+        is_locked;
     }
 
     /// Whether the lock is held exclusively (by any thread).
@@ -336,163 +318,144 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         self.write_guard(inner, self.tracker.adopt(Access::Write))
     }
 
-    /// Releases a shared lock without a guard, as lock_api's
-    /// `force_unlock_read`; the entry of the forgotten guard leaves this
-    /// thread's held set.
-    ///
-    /// # Safety
-    ///
-    /// As lock_api: a shared lock must be held, with its guard forgotten.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new(());
-    /// std::mem::forget(lock.try_read().unwrap());
-    /// // SAFETY: read-locked, with the guard forgotten.
-    /// unsafe { lock.force_unlock_read() };
-    /// assert!(!lock.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn force_unlock_read(&self) {
-        self.tracker.release_forgotten();
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.force_unlock_read() }
+    force_unlock! {
+        /// Releases a shared lock without a guard, as lock_api's
+        /// `force_unlock_read`; the entry of the forgotten guard leaves this
+        /// thread's held set.
+        ///
+        /// # Safety
+        ///
+        /// As lock_api: a shared lock must be held, with its guard forgotten.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new(());
+        /// std::mem::forget(lock.try_read().unwrap());
+        /// // SAFETY: read-locked, with the guard forgotten.
+        /// unsafe { lock.force_unlock_read() };
+        /// assert!(!lock.is_locked());
+        /// # }
+        /// ```
+        force_unlock_read
     }
 
-    /// Releases the exclusive lock without a guard, as lock_api's
-    /// `force_unlock_write`; the entry of the forgotten guard leaves this
-    /// thread's held set.
-    ///
-    /// # Safety
-    ///
-    /// As lock_api: the exclusive lock must be held, with its guard
-    /// forgotten.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new(());
-    /// std::mem::forget(lock.try_write().unwrap());
-    /// // SAFETY: write-locked, with the guard forgotten.
-    /// unsafe { lock.force_unlock_write() };
-    /// assert!(!lock.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn force_unlock_write(&self) {
-        self.tracker.release_forgotten();
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.force_unlock_write() }
+    force_unlock! {
+        /// Releases the exclusive lock without a guard, as lock_api's
+        /// `force_unlock_write`; the entry of the forgotten guard leaves this
+        /// thread's held set.
+        ///
+        /// # Safety
+        ///
+        /// As lock_api: the exclusive lock must be held, with its guard
+        /// forgotten.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new(());
+        /// std::mem::forget(lock.try_write().unwrap());
+        /// // SAFETY: write-locked, with the guard forgotten.
+        /// unsafe { lock.force_unlock_write() };
+        /// assert!(!lock.is_locked());
+        /// # }
+        /// ```
+        force_unlock_write
     }
 
-    /// The raw lock, as lock_api's `raw`.
-    ///
-    /// # Safety
-    ///
-    /// As lock_api: it must not be unlocked while a guard is alive. Locks
-    /// taken through it are not tracked.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lock_api::RawRwLock as _;
-    ///
-    /// let lock = lockorder::parking_lot::RwLock::new(());
-    /// // SAFETY: only inspected.
-    /// assert!(!unsafe { lock.raw() }.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn raw(&self) -> &R {
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.raw() }
-    }
+    lock_access! {
+        /// The raw lock, as lock_api's `raw`.
+        ///
+        /// # Safety
+        ///
+        /// As lock_api: it must not be unlocked while a guard is alive. Locks
+        /// taken through it are not tracked.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lock_api::RawRwLock as _;
+        ///
+        /// let lock = lockorder::parking_lot::RwLock::new(());
+        /// // SAFETY: only inspected.
+        /// assert!(!unsafe { lock.raw() }.is_locked());
+        /// # }
+        /// ```
+        raw;
 
-    /// A raw pointer to the value, as lock_api's `data_ptr`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new(7);
-    /// let _r = lock.read();
-    /// // SAFETY: read while a read lock is held.
-    /// assert_eq!(unsafe { *lock.data_ptr() }, 7);
-    /// # }
-    /// ```
-    #[inline]
-    pub fn data_ptr(&self) -> *mut T {
-        self.inner.data_ptr()
-    }
+        /// A raw pointer to the value, as lock_api's `data_ptr`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new(7);
+        /// let _r = lock.read();
+        /// // SAFETY: read while a read lock is held.
+        /// assert_eq!(unsafe { *lock.data_ptr() }, 7);
+        /// # }
+        /// ```
+        data_ptr;
 
-    /// How reports name this lock.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new_named("table", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(lock.lock_info().to_string(), "table"); }
-    /// # }
-    /// ```
-    pub fn lock_info(&self) -> LockInfo {
-        self.tracker.info()
+        /// How reports name this lock.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new_named("table", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(lock.lock_info().to_string(), "table"); }
+        /// # }
+        /// ```
+        lock_info;
     }
 }
 
 impl<R: RawRwLockFair, T: ?Sized> RwLock<R, T> {
-    /// [`RwLock::force_unlock_read`] with a fair unlock.
-    ///
-    /// # Safety
-    ///
-    /// As [`RwLock::force_unlock_read`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new(());
-    /// std::mem::forget(lock.read());
-    /// // SAFETY: read-locked, with the guard forgotten.
-    /// unsafe { lock.force_unlock_read_fair() };
-    /// assert!(!lock.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn force_unlock_read_fair(&self) {
-        self.tracker.release_forgotten();
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.force_unlock_read_fair() }
+    force_unlock! {
+        /// [`RwLock::force_unlock_read`] with a fair unlock.
+        ///
+        /// # Safety
+        ///
+        /// As [`RwLock::force_unlock_read`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new(());
+        /// std::mem::forget(lock.read());
+        /// // SAFETY: read-locked, with the guard forgotten.
+        /// unsafe { lock.force_unlock_read_fair() };
+        /// assert!(!lock.is_locked());
+        /// # }
+        /// ```
+        force_unlock_read_fair
     }
 
-    /// [`RwLock::force_unlock_write`] with a fair unlock.
-    ///
-    /// # Safety
-    ///
-    /// As [`RwLock::force_unlock_write`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// let lock = lockorder::parking_lot::RwLock::new(());
-    /// std::mem::forget(lock.write());
-    /// // SAFETY: write-locked, with the guard forgotten.
-    /// unsafe { lock.force_unlock_write_fair() };
-    /// assert!(!lock.is_locked());
-    /// # }
-    /// ```
-    #[inline]
-    pub unsafe fn force_unlock_write_fair(&self) {
-        self.tracker.release_forgotten();
-        // SAFETY: forwarded from this function's contract.
-        unsafe { self.inner.force_unlock_write_fair() }
+    force_unlock! {
+        /// [`RwLock::force_unlock_write`] with a fair unlock.
+        ///
+        /// # Safety
+        ///
+        /// As [`RwLock::force_unlock_write`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// let lock = lockorder::parking_lot::RwLock::new(());
+        /// std::mem::forget(lock.write());
+        /// // SAFETY: write-locked, with the guard forgotten.
+        /// unsafe { lock.force_unlock_write_fair() };
+        /// assert!(!lock.is_locked());
+        /// # }
+        /// ```
+        force_unlock_write_fair
     }
 }
 
@@ -823,22 +786,4 @@ impl<R: RawRwLockUpgradeTimed, T: ?Sized> RwLock<R, T> {
     }
 }
 
-impl<R: RawRwLock, T: Default> Default for RwLock<R, T> {
-    #[track_caller]
-    fn default() -> RwLock<R, T> {
-        RwLock::new(T::default())
-    }
-}
-
-impl<R: RawRwLock, T> From<T> for RwLock<R, T> {
-    #[track_caller]
-    fn from(t: T) -> RwLock<R, T> {
-        RwLock::new(t)
-    }
-}
-
-impl<R: RawRwLock, T: ?Sized + fmt::Debug> fmt::Debug for RwLock<R, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+lock_traits!(RwLock<R: RawRwLock>);

@@ -2,7 +2,7 @@
 
 use ::lock_api::{RawRwLockUpgrade, RawRwLockUpgradeDowngrade, RawRwLockUpgradeFair, RawRwLockUpgradeTimed};
 
-use super::guard::{forward_guard, while_unlocked};
+use super::guard::{forward_guard, guard_fair, guard_unlocked};
 use super::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::tracked::{Access, HeldToken};
 
@@ -40,36 +40,28 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
         s.lock
     }
 
-    /// Runs `f` with the upgradable read released, then takes it again;
-    /// the re-acquisition is checked at this call.
-    ///
-    /// # Panics
-    ///
-    /// Under the default policy, if taking it again would close a cycle
-    /// with the locks still held.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "parking_lot")] {
-    /// use lockorder::parking_lot::{RwLock, RwLockUpgradableReadGuard};
-    ///
-    /// let lock = RwLock::new(0);
-    /// let mut up = lock.upgradable_read();
-    /// RwLockUpgradableReadGuard::unlocked(&mut up, || *lock.write() = 1);
-    /// assert_eq!(*up, 1);
-    /// # }
-    /// ```
-    #[track_caller]
-    #[inline]
-    pub fn unlocked<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        ::lock_api::RwLockUpgradableReadGuard::unlocked(
-            &mut s.inner,
-            while_unlocked(&mut s.token, Access::Upgradable, f),
-        )
+    guard_unlocked! {
+        /// Runs `f` with the upgradable read released, then takes it again;
+        /// the re-acquisition is checked at this call.
+        ///
+        /// # Panics
+        ///
+        /// Under the default policy, if taking it again would close a cycle
+        /// with the locks still held.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// use lockorder::parking_lot::{RwLock, RwLockUpgradableReadGuard};
+        ///
+        /// let lock = RwLock::new(0);
+        /// let mut up = lock.upgradable_read();
+        /// RwLockUpgradableReadGuard::unlocked(&mut up, || *lock.write() = 1);
+        /// assert_eq!(*up, 1);
+        /// # }
+        /// ```
+        RwLockUpgradableReadGuard::unlocked(Access::Upgradable)
     }
 
     /// Waits for the plain readers to leave and turns this guard into a
@@ -135,7 +127,8 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     }
 }
 
-impl<'a, R: RawRwLockUpgradeFair + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a, R, T> {
+guard_fair! {
+    RwLockUpgradableReadGuard<R: RawRwLockUpgradeFair>;
     /// Releases the upgradable read with a fair unlock.
     ///
     /// # Examples
@@ -149,12 +142,7 @@ impl<'a, R: RawRwLockUpgradeFair + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard
     /// assert!(!lock.is_locked());
     /// # }
     /// ```
-    #[inline]
-    pub fn unlock_fair(s: Self) {
-        let RwLockUpgradableReadGuard { inner, token, .. } = s;
-        ::lock_api::RwLockUpgradableReadGuard::unlock_fair(inner);
-        drop(token);
-    }
+    unlock_fair;
 
     /// [`RwLockUpgradableReadGuard::unlocked`] with a fair unlock.
     ///
@@ -174,17 +162,7 @@ impl<'a, R: RawRwLockUpgradeFair + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard
     /// assert_eq!(*up, 1);
     /// # }
     /// ```
-    #[track_caller]
-    #[inline]
-    pub fn unlocked_fair<F, U>(s: &mut Self, f: F) -> U
-    where
-        F: FnOnce() -> U,
-    {
-        ::lock_api::RwLockUpgradableReadGuard::unlocked_fair(
-            &mut s.inner,
-            while_unlocked(&mut s.token, Access::Upgradable, f),
-        )
-    }
+    unlocked_fair(Access::Upgradable);
 
     /// Lets a waiting thread in, if there is one, and takes the upgradable
     /// read again; checked at this call.
@@ -204,12 +182,7 @@ impl<'a, R: RawRwLockUpgradeFair + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard
     /// RwLockUpgradableReadGuard::bump(&mut up);
     /// # }
     /// ```
-    #[track_caller]
-    #[inline]
-    pub fn bump(s: &mut Self) {
-        s.token.relock_as(Access::Upgradable);
-        ::lock_api::RwLockUpgradableReadGuard::bump(&mut s.inner);
-    }
+    bump;
 }
 
 impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a, R, T> {

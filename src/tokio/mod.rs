@@ -138,6 +138,7 @@ mod rwlock;
 mod rwlock_read_guard;
 mod rwlock_write_guard;
 mod scope;
+mod shared;
 mod spawn;
 
 pub use self::mutex::Mutex;

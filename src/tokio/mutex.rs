@@ -1,10 +1,10 @@
 //! A tracked [`tokio::sync::Mutex`].
 
-use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
 
+use super::shared::{lock_access, lock_traits, named_ctors, try_owned};
 use super::{MutexGuard, OwnedMutexGuard, TryLockError};
 use crate::report::LockInfo;
 use crate::tracked::{Access, LockTracker};
@@ -46,69 +46,51 @@ pub struct Mutex<T: ?Sized> {
 }
 
 impl<T: ?Sized> Mutex<T> {
-    /// Creates an unlocked mutex, named in reports by where it was created.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = lockorder::tokio::Mutex::new(5);
-    /// assert_eq!(m.into_inner(), 5);
-    /// ```
-    #[track_caller]
-    pub fn new(t: T) -> Mutex<T>
-    where
-        T: Sized,
-    {
-        Mutex { tracker: LockTracker::new(None), inner: tokio::sync::Mutex::new(t) }
+    named_ctors! {
+        Mutex(t), [];
+        /// Creates an unlocked mutex, named in reports by where it was created.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let m = lockorder::tokio::Mutex::new(5);
+        /// assert_eq!(m.into_inner(), 5);
+        /// ```
+        new;
+
+        /// Creates an unlocked mutex that reports name `name`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let m = lockorder::tokio::Mutex::new_named("sessions", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(m.lock_info().name(), Some("sessions")); }
+        /// ```
+        new_named;
     }
 
-    /// Creates an unlocked mutex that reports name `name`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = lockorder::tokio::Mutex::new_named("sessions", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(m.lock_info().name(), Some("sessions")); }
-    /// ```
-    #[track_caller]
-    pub fn new_named(name: &'static str, t: T) -> Mutex<T>
-    where
-        T: Sized,
-    {
-        Mutex { tracker: LockTracker::new(Some(name)), inner: tokio::sync::Mutex::new(t) }
-    }
+    named_ctors! {
+        Mutex(t), [const];
+        /// Creates an unlocked mutex in a `const` context.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static QUEUE: lockorder::tokio::Mutex<Vec<u8>> = lockorder::tokio::Mutex::const_new(Vec::new());
+        /// ```
+        const_new;
 
-    /// Creates an unlocked mutex in a `const` context.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static QUEUE: lockorder::tokio::Mutex<Vec<u8>> = lockorder::tokio::Mutex::const_new(Vec::new());
-    /// ```
-    #[track_caller]
-    pub const fn const_new(t: T) -> Mutex<T>
-    where
-        T: Sized,
-    {
-        Mutex { tracker: LockTracker::new(None), inner: tokio::sync::Mutex::const_new(t) }
-    }
-
-    /// [`Mutex::const_new`] with a name for reports.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static QUEUE: lockorder::tokio::Mutex<Vec<u8>> = lockorder::tokio::Mutex::const_new_named("queue", Vec::new());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(QUEUE.lock_info().name(), Some("queue")); }
-    /// ```
-    #[track_caller]
-    pub const fn const_new_named(name: &'static str, t: T) -> Mutex<T>
-    where
-        T: Sized,
-    {
-        Mutex { tracker: LockTracker::new(Some(name)), inner: tokio::sync::Mutex::const_new(t) }
+        /// [`Mutex::const_new`] with a name for reports.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static QUEUE: lockorder::tokio::Mutex<Vec<u8>> = lockorder::tokio::Mutex::const_new_named("queue", Vec::new());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(QUEUE.lock_info().name(), Some("queue")); }
+        /// ```
+        const_new_named;
     }
 
     /// Locks the mutex, waiting (without blocking the thread) until it is
@@ -190,44 +172,37 @@ impl<T: ?Sized> Mutex<T> {
         Ok(MutexGuard { inner, token: self.tracker.acquired_task(Access::AsyncLock), lock: self })
     }
 
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = lockorder::tokio::Mutex::new(1);
-    /// *m.get_mut() = 2;
-    /// assert_eq!(m.into_inner(), 2);
-    /// ```
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
+    lock_access! {
+        /// A mutable reference to the value; no locking is needed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let mut m = lockorder::tokio::Mutex::new(1);
+        /// *m.get_mut() = 2;
+        /// assert_eq!(m.into_inner(), 2);
+        /// ```
+        get_mut;
 
-    /// Consumes the mutex and returns the value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(lockorder::tokio::Mutex::new(3).into_inner(), 3);
-    /// ```
-    pub fn into_inner(self) -> T
-    where
-        T: Sized,
-    {
-        self.inner.into_inner()
-    }
+        /// Consumes the mutex and returns the value.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// assert_eq!(lockorder::tokio::Mutex::new(3).into_inner(), 3);
+        /// ```
+        into_inner;
 
-    /// How reports name this mutex.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m = lockorder::tokio::Mutex::new_named("cache", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(m.lock_info().to_string(), "cache"); }
-    /// ```
-    pub fn lock_info(&self) -> LockInfo {
-        self.tracker.info()
+        /// How reports name this mutex.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let m = lockorder::tokio::Mutex::new_named("cache", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(m.lock_info().to_string(), "cache"); }
+        /// ```
+        lock_info;
     }
 }
 
@@ -295,47 +270,25 @@ impl<T: ?Sized + 'static> Mutex<T> {
         OwnedMutexGuard { guard, lock: self }
     }
 
-    /// [`Mutex::try_lock`] for a mutex behind an `Arc`.
-    ///
-    /// # Errors
-    ///
-    /// [`TryLockError`] if the mutex is locked.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    ///
-    /// let m = Arc::new(lockorder::tokio::Mutex::new(1));
-    /// let guard = m.clone().try_lock_owned().unwrap();
-    /// assert!(m.clone().try_lock_owned().is_err());
-    /// drop(guard);
-    /// ```
-    #[track_caller]
-    pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
-        // SAFETY: the guard goes into the owned guard, which drops it
-        // before `self`.
-        let guard = unsafe { super::owned::leak(&self) }.try_lock()?;
-        Ok(OwnedMutexGuard { guard, lock: self })
+    try_owned! {
+        /// [`Mutex::try_lock`] for a mutex behind an `Arc`.
+        ///
+        /// # Errors
+        ///
+        /// [`TryLockError`] if the mutex is locked.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::sync::Arc;
+        ///
+        /// let m = Arc::new(lockorder::tokio::Mutex::new(1));
+        /// let guard = m.clone().try_lock_owned().unwrap();
+        /// assert!(m.clone().try_lock_owned().is_err());
+        /// drop(guard);
+        /// ```
+        try_lock_owned = try_lock -> OwnedMutexGuard
     }
 }
 
-impl<T> From<T> for Mutex<T> {
-    #[track_caller]
-    fn from(s: T) -> Mutex<T> {
-        Mutex::new(s)
-    }
-}
-
-impl<T: Default> Default for Mutex<T> {
-    #[track_caller]
-    fn default() -> Mutex<T> {
-        Mutex::new(T::default())
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+lock_traits!(Mutex);

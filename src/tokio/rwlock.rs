@@ -1,10 +1,10 @@
 //! A tracked [`tokio::sync::RwLock`].
 
-use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
 
+use super::shared::{lock_access, lock_traits, named_ctors, try_owned};
 use super::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use crate::report::LockInfo;
 use crate::tracked::{Access, LockTracker};
@@ -33,37 +33,28 @@ pub struct RwLock<T: ?Sized> {
 }
 
 impl<T: ?Sized> RwLock<T> {
-    /// Creates an unlocked lock, named in reports by where it was created.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let lock = lockorder::tokio::RwLock::new(5);
-    /// assert_eq!(lock.into_inner(), 5);
-    /// ```
-    #[track_caller]
-    pub fn new(value: T) -> RwLock<T>
-    where
-        T: Sized,
-    {
-        RwLock { tracker: LockTracker::new(None), inner: tokio::sync::RwLock::new(value) }
-    }
+    named_ctors! {
+        RwLock(value), [];
+        /// Creates an unlocked lock, named in reports by where it was created.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let lock = lockorder::tokio::RwLock::new(5);
+        /// assert_eq!(lock.into_inner(), 5);
+        /// ```
+        new;
 
-    /// Creates an unlocked lock that reports name `name`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let lock = lockorder::tokio::RwLock::new_named("routes", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(lock.lock_info().name(), Some("routes")); }
-    /// ```
-    #[track_caller]
-    pub fn new_named(name: &'static str, value: T) -> RwLock<T>
-    where
-        T: Sized,
-    {
-        RwLock { tracker: LockTracker::new(Some(name)), inner: tokio::sync::RwLock::new(value) }
+        /// Creates an unlocked lock that reports name `name`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let lock = lockorder::tokio::RwLock::new_named("routes", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(lock.lock_info().name(), Some("routes")); }
+        /// ```
+        new_named;
     }
 
     /// Creates an unlocked lock that admits at most `max_reads` readers.
@@ -87,36 +78,27 @@ impl<T: ?Sized> RwLock<T> {
         RwLock { tracker: LockTracker::new(None), inner: tokio::sync::RwLock::with_max_readers(value, max_reads) }
     }
 
-    /// Creates an unlocked lock in a `const` context.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static CONFIG: lockorder::tokio::RwLock<u32> = lockorder::tokio::RwLock::const_new(0);
-    /// ```
-    #[track_caller]
-    pub const fn const_new(value: T) -> RwLock<T>
-    where
-        T: Sized,
-    {
-        RwLock { tracker: LockTracker::new(None), inner: tokio::sync::RwLock::const_new(value) }
-    }
+    named_ctors! {
+        RwLock(value), [const];
+        /// Creates an unlocked lock in a `const` context.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static CONFIG: lockorder::tokio::RwLock<u32> = lockorder::tokio::RwLock::const_new(0);
+        /// ```
+        const_new;
 
-    /// [`RwLock::const_new`] with a name for reports.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static CONFIG: lockorder::tokio::RwLock<u32> = lockorder::tokio::RwLock::const_new_named("config", 0);
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(CONFIG.lock_info().name(), Some("config")); }
-    /// ```
-    #[track_caller]
-    pub const fn const_new_named(name: &'static str, value: T) -> RwLock<T>
-    where
-        T: Sized,
-    {
-        RwLock { tracker: LockTracker::new(Some(name)), inner: tokio::sync::RwLock::const_new(value) }
+        /// [`RwLock::const_new`] with a name for reports.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static CONFIG: lockorder::tokio::RwLock<u32> = lockorder::tokio::RwLock::const_new_named("config", 0);
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(CONFIG.lock_info().name(), Some("config")); }
+        /// ```
+        const_new_named;
     }
 
     /// [`RwLock::with_max_readers`] in a `const` context.
@@ -279,44 +261,37 @@ impl<T: ?Sized> RwLock<T> {
         Ok(RwLockWriteGuard { inner, token: self.tracker.acquired_task(Access::AsyncWrite) })
     }
 
-    /// A mutable reference to the value; no locking is needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut lock = lockorder::tokio::RwLock::new(1);
-    /// *lock.get_mut() = 2;
-    /// assert_eq!(lock.into_inner(), 2);
-    /// ```
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
+    lock_access! {
+        /// A mutable reference to the value; no locking is needed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let mut lock = lockorder::tokio::RwLock::new(1);
+        /// *lock.get_mut() = 2;
+        /// assert_eq!(lock.into_inner(), 2);
+        /// ```
+        get_mut;
 
-    /// Consumes the lock and returns the value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(lockorder::tokio::RwLock::new(3).into_inner(), 3);
-    /// ```
-    pub fn into_inner(self) -> T
-    where
-        T: Sized,
-    {
-        self.inner.into_inner()
-    }
+        /// Consumes the lock and returns the value.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// assert_eq!(lockorder::tokio::RwLock::new(3).into_inner(), 3);
+        /// ```
+        into_inner;
 
-    /// How reports name this lock.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let lock = lockorder::tokio::RwLock::new_named("table", ());
-    /// // Names are kept only when tracking is compiled in.
-    /// if lockorder::enabled() { assert_eq!(lock.lock_info().to_string(), "table"); }
-    /// ```
-    pub fn lock_info(&self) -> LockInfo {
-        self.tracker.info()
+        /// How reports name this lock.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let lock = lockorder::tokio::RwLock::new_named("table", ());
+        /// // Names are kept only when tracking is compiled in.
+        /// if lockorder::enabled() { assert_eq!(lock.lock_info().to_string(), "table"); }
+        /// ```
+        lock_info;
     }
 }
 
@@ -357,26 +332,22 @@ impl<T: ?Sized + 'static> RwLock<T> {
         }
     }
 
-    /// [`RwLock::try_read`] for a lock behind an `Arc`.
-    ///
-    /// # Errors
-    ///
-    /// [`TryLockError`] if a writer holds the lock.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    ///
-    /// let lock = Arc::new(lockorder::tokio::RwLock::new(1));
-    /// assert_eq!(*lock.try_read_owned().unwrap(), 1);
-    /// ```
-    #[track_caller]
-    pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
-        // SAFETY: the guard goes into the owned guard, which drops it
-        // before `self`.
-        let guard = unsafe { super::owned::leak(&self) }.try_read()?;
-        Ok(OwnedRwLockReadGuard { guard, lock: self })
+    try_owned! {
+        /// [`RwLock::try_read`] for a lock behind an `Arc`.
+        ///
+        /// # Errors
+        ///
+        /// [`TryLockError`] if a writer holds the lock.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::sync::Arc;
+        ///
+        /// let lock = Arc::new(lockorder::tokio::RwLock::new(1));
+        /// assert_eq!(*lock.try_read_owned().unwrap(), 1);
+        /// ```
+        try_read_owned = try_read -> OwnedRwLockReadGuard
     }
 
     /// Exclusive access to a lock behind an `Arc`, with a guard that keeps
@@ -412,46 +383,24 @@ impl<T: ?Sized + 'static> RwLock<T> {
         }
     }
 
-    /// [`RwLock::try_write`] for a lock behind an `Arc`.
-    ///
-    /// # Errors
-    ///
-    /// [`TryLockError`] if the lock is held.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    ///
-    /// let lock = Arc::new(lockorder::tokio::RwLock::new(1));
-    /// *lock.clone().try_write_owned().unwrap() = 2;
-    /// assert_eq!(*lock.try_read().unwrap(), 2);
-    /// ```
-    #[track_caller]
-    pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
-        // SAFETY: the guard goes into the owned guard, which drops it
-        // before `self`.
-        let guard = unsafe { super::owned::leak(&self) }.try_write()?;
-        Ok(OwnedRwLockWriteGuard { guard, lock: self })
+    try_owned! {
+        /// [`RwLock::try_write`] for a lock behind an `Arc`.
+        ///
+        /// # Errors
+        ///
+        /// [`TryLockError`] if the lock is held.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::sync::Arc;
+        ///
+        /// let lock = Arc::new(lockorder::tokio::RwLock::new(1));
+        /// *lock.clone().try_write_owned().unwrap() = 2;
+        /// assert_eq!(*lock.try_read().unwrap(), 2);
+        /// ```
+        try_write_owned = try_write -> OwnedRwLockWriteGuard
     }
 }
 
-impl<T> From<T> for RwLock<T> {
-    #[track_caller]
-    fn from(s: T) -> RwLock<T> {
-        RwLock::new(s)
-    }
-}
-
-impl<T: Default> Default for RwLock<T> {
-    #[track_caller]
-    fn default() -> RwLock<T> {
-        RwLock::new(T::default())
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+lock_traits!(RwLock);
