@@ -4,7 +4,10 @@
 //! to its node and `edges` every `(from, to)` pair to its edge (petgraph's
 //! `add_edge` does not deduplicate). Searches are iterative breadth-first
 //! searches, so a chain of any length cannot overflow a stack, and the
-//! first path found is a shortest one.
+//! first path found is a shortest one. Edges refused for closing a cycle
+//! are remembered apart (`refused`), only to be drawn by [`LockGraph::picture`];
+//! they leave with either of their locks. The same type holds the graph of
+//! lock classes, keyed by class id.
 //!
 //! petgraph's `Acyclic` wrapper is not used: its cycle check walks the graph
 //! with a recursive depth-first search, which overflows the stack on long

@@ -1,10 +1,12 @@
-//! The tracking engine: ids, held sets, the edge cache, the global graph.
+//! The tracking engine: ids, held sets, the per-thread caches, the global
+//! graphs of lock instances and of lock classes, per-task held sets.
 //!
 //! It knows nothing of std, parking_lot or tokio types: it sees a
-//! [`LockState`] word, a [`LockInfo`], an [`Access`] and the caller's
-//! `Location`. The fast path ([`acquire`] when every edge from the held
-//! locks is in this thread's cache) touches only thread-local state; the
-//! slow path ([`slow`]) records new edges and reports cycles.
+//! [`LockState`] word, a [`LockInfo`], an [`Access`], a nesting level and
+//! the caller's `Location`. The fast path ([`acquire`] when this thread's
+//! cache knows the pair (held-set hash, lock)) touches only thread-local
+//! state; the slow path ([`slow`]) records new instance and class orders
+//! and reports cycles.
 
 #[cfg(lockorder_tracking)]
 mod cache;
