@@ -74,7 +74,7 @@ impl LockTracker {
     /// Records an acquisition that is about to block; reports a potential
     /// deadlock before returning.
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn acquire(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         return HeldToken { tracker: self, id: engine::acquire(&self.state, &self.info, access) };
@@ -88,7 +88,7 @@ impl LockTracker {
     /// [`LockTracker::acquire`] at nesting level `subclass` of the lock's
     /// class.
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn acquire_nested(&self, access: Access, subclass: u8) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         return HeldToken { tracker: self, id: engine::acquire_nested(&self.state, &self.info, access, subclass) };
@@ -123,7 +123,7 @@ impl LockTracker {
 
     /// Records a successful non-blocking acquisition.
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn acquired(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         return HeldToken { tracker: self, id: engine::acquired(&self.state, &self.info, access) };
@@ -229,7 +229,7 @@ impl HeldToken<'_> {
 
 #[cfg(lockorder_tracking)]
 impl Drop for HeldToken<'_> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         engine::release(&self.tracker.state, self.id);
     }

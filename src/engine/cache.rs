@@ -1,12 +1,14 @@
 //! Per-thread caches of what is known to be recorded.
 //!
-//! Two are kept, both [`PairCache`]s: `(from, to)` edges known to be in
-//! the lock-order graph, pending in the registry, or already reported; and
-//! `(held-set hash, to)` pairs for which every edge from the held set into
-//! `to` is known, and `to` is not held. Ids are never reused, so an entry
-//! never needs invalidating: once a lock is dropped its id is never looked
-//! up again. The caches are direct-mapped: a collision only evicts, which
-//! costs a later trip to the slow path.
+//! Two are kept, both [`PairCache`]s keyed by lock ids or sums of them:
+//! `(from, to)` edges known to be in the lock-order graph, pending in the
+//! registry, or already reported; and `(held-set hash, to)` pairs for which
+//! every edge from the held set into `to` is known, and `to` is not held.
+//! Ids are never reused, so an entry never needs invalidating: once a lock
+//! is dropped its id is never looked up again. The caches are
+//! direct-mapped: a collision only evicts, which costs a later trip to the
+//! slow path. (The class-order cache is a `PairCache` too, its keys
+//! [`spread`] first.)
 
 use std::cell::Cell;
 
@@ -22,13 +24,15 @@ impl PairCache {
         PairCache { slots: [const { Cell::new((0, 0)) }; SLOTS] }
     }
 
-    #[inline]
+    /// Keys are lock ids and sums of them, which already look random (see
+    /// `id`), so their low bits, xored, pick the slot: no multiply on the
+    /// fast path's critical path.
+    #[inline(always)]
     fn slot(a: u64, b: u64) -> usize {
-        let mixed = (a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        (mixed >> (64 - SLOTS.trailing_zeros())) as usize
+        (a ^ b) as usize & (SLOTS - 1)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn contains(&self, a: u64, b: u64) -> bool {
         self.slots[Self::slot(a, b)].get() == (a, b)
     }
@@ -36,6 +40,13 @@ impl PairCache {
     pub(super) fn insert(&self, a: u64, b: u64) {
         self.slots[Self::slot(a, b)].set((a, b));
     }
+}
+
+/// A bijection that spreads keys which do not look random (such as small
+/// sequential class ids) over the low bits a [`PairCache`] slot uses.
+#[inline]
+pub(super) fn spread(key: u64) -> u64 {
+    key.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_right(32)
 }
 
 /// A per-thread, direct-mapped cache of class ids by (creation site,

@@ -51,6 +51,34 @@ impl HeldEntry {
     }
 }
 
+/// An entry's small fields packed in one word, so that a push stores them
+/// at once: the access, the nesting level, and the in-graph flag.
+#[derive(Clone, Copy, Debug)]
+struct Tag(u32);
+
+impl Tag {
+    const IN_GRAPH: u32 = 1 << 16;
+
+    #[inline(always)]
+    fn new(access: Access, subclass: u8, in_graph: bool) -> Tag {
+        Tag(access as u32 | (subclass as u32) << 8 | if in_graph { Tag::IN_GRAPH } else { 0 })
+    }
+
+    fn access(self) -> Access {
+        Access::ALL[(self.0 & 0xff) as usize]
+    }
+
+    #[inline(always)]
+    fn subclass(self) -> u8 {
+        (self.0 >> 8) as u8
+    }
+
+    #[inline(always)]
+    fn in_graph(self) -> bool {
+        self.0 & Tag::IN_GRAPH != 0
+    }
+}
+
 /// The fast-path cache key of acquiring `id` at nesting level `subclass`.
 #[inline]
 pub(super) fn acquisition_key(id: LockId, subclass: u8) -> u64 {
@@ -65,13 +93,20 @@ thread_local! {
     static SPILL: RefCell<Vec<HeldEntry>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The inline entries are kept field by field, each in its own array of
+/// `Cell`s (the small fields packed in a [`Tag`]): a push stores each field
+/// straight from registers, and a last-in-first-out release reads only the
+/// id and the tag. (Storing whole `HeldEntry` values went through a stack copy whose
+/// byte-sized fields were written apart and read back as one word, which
+/// stalled store forwarding on every acquisition.)
 #[derive(Debug)]
 pub(super) struct HeldStack {
     len: Cell<usize>,
     chain: Cell<u64>,
-    /// The ids of `entries`, apart: all a last-in-first-out release reads.
     ids: [Cell<LockId>; INLINE],
-    entries: [Cell<HeldEntry>; INLINE],
+    tags: [Cell<Tag>; INLINE],
+    sites: [Cell<&'static Location<'static>>; INLINE],
+    locks: [Cell<LockInfo>; INLINE],
 }
 
 impl HeldStack {
@@ -80,7 +115,9 @@ impl HeldStack {
             len: Cell::new(0),
             chain: Cell::new(0),
             ids: [const { Cell::new(0) }; INLINE],
-            entries: [const { Cell::new(HeldEntry::EMPTY) }; INLINE],
+            tags: [const { Cell::new(Tag(0)) }; INLINE],
+            sites: [const { Cell::new(HeldEntry::EMPTY.acquired_at) }; INLINE],
+            locks: [const { Cell::new(HeldEntry::EMPTY.lock) }; INLINE],
         }
     }
 
@@ -100,15 +137,25 @@ impl HeldStack {
             return None;
         }
         if i < INLINE {
-            return Some(self.entries[i].get());
+            return Some(HeldEntry {
+                id: self.ids[i].get(),
+                lock: self.locks[i].get(),
+                access: self.tags[i].get().access(),
+                acquired_at: self.sites[i].get(),
+                subclass: self.tags[i].get().subclass(),
+                in_graph: self.tags[i].get().in_graph(),
+            });
         }
         SPILL.try_with(|s| s.borrow().get(i - INLINE).copied()).ok().flatten()
     }
 
+    #[inline]
     fn set(&self, i: usize, e: HeldEntry) {
         if i < INLINE {
             self.ids[i].set(e.id);
-            self.entries[i].set(e);
+            self.locks[i].set(e.lock);
+            self.sites[i].set(e.acquired_at);
+            self.tags[i].set(Tag::new(e.access, e.subclass, e.in_graph));
         } else {
             let _ = SPILL.try_with(|s| s.borrow_mut()[i - INLINE] = e);
         }
@@ -126,11 +173,31 @@ impl HeldStack {
         if len >= INLINE {
             return self.push_spilled(entry);
         }
-        self.ids[len].set(entry.id);
-        self.entries[len].set(entry);
+        self.set(len, entry);
         self.len.set(len + 1);
         self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(entry.id, entry.subclass)));
         true
+    }
+
+    /// [`push`](Self::push) of an entry given field by field, when fewer
+    /// than `INLINE` locks are held.
+    #[inline(always)]
+    pub(super) fn push_inline(
+        &self,
+        id: LockId,
+        lock: &LockInfo,
+        access: Access,
+        site: &'static Location<'static>,
+        subclass: u8,
+    ) {
+        let len = self.len.get();
+        debug_assert!(len < INLINE);
+        self.ids[len].set(id);
+        self.locks[len].set(*lock);
+        self.sites[len].set(site);
+        self.tags[len].set(Tag::new(access, subclass, false));
+        self.len.set(len + 1);
+        self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(id, subclass)));
     }
 
     #[cold]
@@ -152,17 +219,22 @@ impl HeldStack {
 
     /// Removes the newest entry with `id`; returns whether it had been put
     /// in the graph during this hold, or `None` if `id` is not held.
-    #[inline]
     pub(super) fn remove(&self, id: LockId) -> Option<bool> {
-        let len = self.len.get();
-        let last = len.checked_sub(1)?;
-        if last < INLINE && self.ids[last].get() == id {
-            let entry = self.entries[last].get();
-            self.len.set(last);
-            self.chain.set(self.chain.get().wrapping_sub(HeldEntry::hash(id, entry.subclass)));
-            return Some(entry.in_graph);
+        self.pop_if_newest(id).or_else(|| self.remove_inner(id))
+    }
+
+    /// [`remove`](Self::remove) when the newest entry, an inline one, is
+    /// `id`'s (a last-in-first-out release); `None` otherwise.
+    #[inline(always)]
+    pub(super) fn pop_if_newest(&self, id: LockId) -> Option<bool> {
+        let last = self.len.get().wrapping_sub(1);
+        if last >= INLINE || self.ids[last].get() != id {
+            return None;
         }
-        self.remove_inner(id)
+        self.len.set(last);
+        let tag = self.tags[last].get();
+        self.chain.set(self.chain.get().wrapping_sub(HeldEntry::hash(id, tag.subclass())));
+        Some(tag.in_graph())
     }
 
     #[cold]
@@ -181,7 +253,11 @@ impl HeldStack {
     }
 
     pub(super) fn mark_in_graph(&self, index: usize) {
-        if let Some(mut entry) = self.get(index) {
+        if index >= self.len() {
+        } else if index < INLINE {
+            let tag = self.tags[index].get();
+            self.tags[index].set(Tag(tag.0 | Tag::IN_GRAPH));
+        } else if let Some(mut entry) = self.get(index) {
             entry.in_graph = true;
             self.set(index, entry);
         }

@@ -19,16 +19,51 @@ use crate::report::LockInfo;
 /// re-acquisition first, then marks the lock held. Returns the id to give
 /// back to [`release`], or `0` when the acquisition is not tracked.
 #[track_caller]
-#[inline]
+#[inline(always)]
 pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
     acquire_nested(state, lock, access, 0)
 }
 
 /// [`acquire`] at nesting level `subclass` of the lock's class.
+///
+/// Only the fast path is inlined into the caller; anything else (a lock
+/// without an id yet, a held set the cache does not know, deep nesting, a
+/// suspended thread) goes to [`acquire_cold`].
 #[track_caller]
-#[inline]
+#[inline(always)]
 pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> LockId {
     let site = Location::caller();
+    let fast = THREAD.try_with(|t| {
+        let id = state.allocated_id();
+        let len = t.held.len();
+        if id == 0 || len >= INLINE || t.suspended.get() {
+            return 0;
+        }
+        if len != 0 && !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass)) {
+            return 0;
+        }
+        t.held.push_inline(id, lock, access, site, subclass);
+        id
+    });
+    match fast {
+        Ok(id) if id != 0 => id,
+        _ => acquire_cold(state, lock, access, subclass, site),
+    }
+}
+
+/// Everything [`acquire_nested`] does not do inline: allocates the id,
+/// pushes without a cache probe when nothing is held, and hands the rest to
+/// the slow path.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn acquire_cold(
+    state: &LockState,
+    lock: &LockInfo,
+    access: Access,
+    subclass: u8,
+    site: &'static Location<'static>,
+) -> LockId {
     let known = THREAD.try_with(|t| {
         if t.suspended.get() {
             return Some(0);
@@ -51,9 +86,26 @@ pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access,
 /// Marks a lock held after a successful `try_*`: a source of later edges,
 /// but no edge into it and no report.
 #[track_caller]
-#[inline]
+#[inline(always)]
 pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
     let site = Location::caller();
+    let fast = THREAD.try_with(|t| {
+        let id = state.allocated_id();
+        if id == 0 || t.held.len() >= INLINE || t.suspended.get() {
+            return 0;
+        }
+        t.held.push_inline(id, lock, access, site, 0);
+        id
+    });
+    match fast {
+        Ok(id) if id != 0 => id,
+        _ => acquired_cold(state, lock, access, site),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn acquired_cold(state: &LockState, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
     THREAD
         .try_with(|t| {
             if t.suspended.get() {
@@ -71,12 +123,30 @@ pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> Lo
 }
 
 /// Marks the lock `id` released by this thread.
-#[inline]
+///
+/// Inline: popping the newest entry when it is this lock's and the lock
+/// did not enter the graph during this hold; anything else goes to
+/// [`release_cold`].
+#[inline(always)]
 pub(crate) fn release(state: &LockState, id: LockId) {
     if id == 0 {
         return;
     }
-    let in_graph = THREAD.try_with(|t| t.held.remove(id)).ok().flatten();
+    let popped = THREAD.try_with(|t| t.held.pop_if_newest(id));
+    if popped != Ok(Some(false)) {
+        release_cold(state, id, popped.ok().flatten());
+    }
+}
+
+/// What [`release`] does not do inline: removing an entry that is not the
+/// newest, and flagging a lock that entered the graph.
+#[cold]
+#[inline(never)]
+fn release_cold(state: &LockState, id: LockId, popped: Option<bool>) {
+    let in_graph = match popped {
+        Some(in_graph) => Some(in_graph),
+        None => THREAD.try_with(|t| t.held.remove(id)).ok().flatten(),
+    };
     if in_graph == Some(true) {
         state.set_flag(IN_GRAPH);
     }

@@ -29,6 +29,12 @@ impl LockState {
         LockState(AtomicU64::new(0))
     }
 
+    /// The lock's id, or `0` if none is allocated yet.
+    #[inline(always)]
+    pub(super) fn allocated_id(&self) -> LockId {
+        self.0.load(Ordering::Relaxed) & ID_MASK
+    }
+
     /// The lock's id, allocated from `ids` on first use.
     #[inline]
     pub(super) fn id(&self, ids: &IdBlock) -> LockId {

@@ -84,6 +84,20 @@ pub(crate) enum Access {
 }
 
 impl Access {
+    /// Every access, in declaration order: `ALL[a as usize] == a`.
+    pub(super) const ALL: [Access; 10] = [
+        Access::Lock,
+        Access::Read,
+        Access::Write,
+        Access::Once,
+        Access::Reentrant,
+        Access::ReadRecursive,
+        Access::Upgradable,
+        Access::AsyncLock,
+        Access::AsyncRead,
+        Access::AsyncWrite,
+    ];
+
     /// The verb reports use for this access.
     pub(crate) fn verb(self) -> &'static str {
         match self {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::cache::{ClassCache, PairCache};
+use super::cache::{spread, ClassCache, PairCache};
 use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
@@ -83,12 +83,12 @@ pub(super) fn class_of(t: &ThreadState, lock: &LockInfo, subclass: u8) -> ClassI
 
 /// Whether this thread knows the class order `from -> to` is recorded.
 pub(super) fn knows_class_edge(t: &ThreadState, from: ClassId, to: ClassId) -> bool {
-    t.known_class_edges.contains(from, to)
+    t.known_class_edges.contains(spread(from), spread(to))
 }
 
 /// Remembers that the class order `from -> to` is recorded.
 pub(super) fn learn_class_edge(t: &ThreadState, from: ClassId, to: ClassId) {
-    t.known_class_edges.insert(from, to);
+    t.known_class_edges.insert(spread(from), spread(to));
 }
 
 /// The current thread's name as shown in reports.

@@ -72,7 +72,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(*m.lock().unwrap(), 2);
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         let token = self.tracker.acquire(Access::Lock);
         map_result(self.inner.lock(), |inner| MutexGuard { inner, token })
