@@ -64,6 +64,7 @@ impl Tag {
         Tag(access as u32 | (subclass as u32) << 8 | if in_graph { Tag::IN_GRAPH } else { 0 })
     }
 
+    #[inline]
     fn access(self) -> Access {
         Access::ALL[(self.0 & 0xff) as usize]
     }
@@ -132,20 +133,57 @@ impl HeldStack {
         self.chain.get()
     }
 
+    #[inline]
     pub(super) fn get(&self, i: usize) -> Option<HeldEntry> {
         if i >= self.len() {
             return None;
         }
         if i < INLINE {
+            let tag = self.tags[i].get();
             return Some(HeldEntry {
                 id: self.ids[i].get(),
                 lock: self.locks[i].get(),
-                access: self.tags[i].get().access(),
+                access: tag.access(),
                 acquired_at: self.sites[i].get(),
-                subclass: self.tags[i].get().subclass(),
-                in_graph: self.tags[i].get().in_graph(),
+                subclass: tag.subclass(),
+                in_graph: tag.in_graph(),
             });
         }
+        Self::get_spilled(i)
+    }
+
+    /// The id of entry `i` (`0` past the end): what the slow path's loops
+    /// read first, without copying whole entries.
+    #[inline]
+    pub(super) fn id_at(&self, i: usize) -> LockId {
+        match i {
+            i if i >= self.len() => 0,
+            i if i < INLINE => self.ids[i].get(),
+            i => Self::get_spilled(i).map_or(0, |e| e.id),
+        }
+    }
+
+    /// The lock of entry `i`, with its nesting level (`i` must be held).
+    #[inline]
+    pub(super) fn lock_at(&self, i: usize) -> (LockInfo, u8) {
+        if i < INLINE && i < self.len() {
+            return (self.locks[i].get(), self.tags[i].get().subclass());
+        }
+        self.get(i).map_or((HeldEntry::EMPTY.lock, 0), |e| (e.lock, e.subclass))
+    }
+
+    /// Where entry `i` was acquired, and whether it entered the graph
+    /// during this hold (`i` must be held).
+    #[inline]
+    pub(super) fn site_at(&self, i: usize) -> (&'static Location<'static>, bool) {
+        if i < INLINE && i < self.len() {
+            return (self.sites[i].get(), self.tags[i].get().in_graph());
+        }
+        self.get(i).map_or((HeldEntry::EMPTY.acquired_at, false), |e| (e.acquired_at, e.in_graph))
+    }
+
+    #[cold]
+    fn get_spilled(i: usize) -> Option<HeldEntry> {
         SPILL.try_with(|s| s.borrow().get(i - INLINE).copied()).ok().flatten()
     }
 

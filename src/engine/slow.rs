@@ -86,7 +86,7 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: Attempt) -> (LockId, Opt
     let len = t.held.len();
     // A lock first acquired here, under other locks, gets pending in-edges.
     let id = state.id_with(&t.ids, if len > 0 { HAS_PENDING } else { 0 });
-    let previous = (0..len).rev().filter_map(|i| t.held.get(i)).find(|e| e.id == id);
+    let previous = (0..len).rev().find(|&i| t.held.id_at(i) == id).and_then(|i| t.held.get(i));
     if let Some(previous) = previous {
         if !attempt.access.reenters(previous.access) {
             let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, attempt));
@@ -110,26 +110,31 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: Attempt) -> (LockId, Opt
 /// close a cycle is refused and reported.
 fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attempt: Attempt) -> Option<Found> {
     let wanted = report::wanted(ViolationKind::LockOrderInversion);
-    let mut refused: Option<(HeldEntry, Vec<PathEdge>)> = None;
+    let mut refused: Option<(usize, Vec<PathEdge>)> = None;
     for i in 0..t.held.len() {
-        let Some(source) = t.held.get(i) else { continue };
+        // Fields are read one by one: this loop is on the path of every new
+        // lock taken under another.
+        let source = t.held.id_at(i);
         // A granted re-entry adds no edge from the lock to itself.
-        if source.id == id || t.known_edges.contains(source.id, id) {
+        if source == 0 || source == id || t.known_edges.contains(source, id) {
             continue;
         }
-        if !source.in_graph {
-            registry::promote(source.id, source.lock);
+        let (source_lock, _) = t.held.lock_at(i);
+        let (source_site, in_graph) = t.held.site_at(i);
+        if !in_graph {
+            registry::promote(source, source_lock);
             t.held.mark_in_graph(i);
         }
-        let record = evidence(source.acquired_at, attempt.site);
-        match registry::add_in_edge((source.id, source.lock), (id, attempt.lock), state, record, wanted) {
-            Ok(()) => t.known_edges.insert(source.id, id),
+        let record = evidence(source_site, attempt.site);
+        match registry::add_in_edge((source, source_lock), (id, attempt.lock), state, record, wanted) {
+            Ok(()) => t.known_edges.insert(source, id),
             Err(path) => {
-                refused.get_or_insert((source, path));
+                refused.get_or_insert((i, path));
             }
         }
     }
-    let (source, path) = refused?;
+    let (index, path) = refused?;
+    let source = t.held.get(index)?;
     let violation = wanted.then(|| {
         let this = this_acquisition(source.lock, &source, attempt);
         cycle(t, ViolationKind::LockOrderInversion, path, this, vec![source.id])
@@ -143,27 +148,29 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: Attempt) -> Option<
     let kind = ViolationKind::ClassOrderInversion;
     let wanted = report::wanted(kind);
     let to = class_of(t, &attempt.lock, attempt.subclass);
-    let mut refused: Option<(HeldEntry, ClassId, Vec<PathEdge>)> = None;
+    let mut refused: Option<(usize, ClassId, Vec<PathEdge>)> = None;
     for i in 0..t.held.len() {
-        let Some(source) = t.held.get(i) else { continue };
-        if source.id == id {
+        let source = t.held.id_at(i);
+        if source == 0 || source == id {
             continue;
         }
-        let from = class_of(t, &source.lock, source.subclass);
+        let (source_lock, subclass) = t.held.lock_at(i);
+        let from = class_of(t, &source_lock, subclass);
         if knows_class_edge(t, from, to) {
             continue;
         }
-        let record = evidence(source.acquired_at, attempt.site);
+        let (source_site, _) = t.held.site_at(i);
+        let record = evidence(source_site, attempt.site);
         #[cfg(feature = "record")]
         let evidence = record.clone();
-        match classes::add_edge((from, class_info(&source.lock)), (to, class_info(&attempt.lock)), record, wanted) {
+        match classes::add_edge((from, class_info(&source_lock)), (to, class_info(&attempt.lock)), record, wanted) {
             Ok(new) => {
                 learn_class_edge(t, from, to);
                 #[cfg(feature = "record")]
                 if new {
                     let _untracked = Suspended::new();
                     super::recorder::class_order(
-                        (&source.lock, source.subclass),
+                        (&source_lock, subclass),
                         (&attempt.lock, attempt.subclass),
                         &evidence,
                     );
@@ -172,11 +179,12 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: Attempt) -> Option<
                 let _ = new;
             }
             Err(path) => {
-                refused.get_or_insert((source, from, path));
+                refused.get_or_insert((i, from, path));
             }
         }
     }
-    let (source, from, path) = refused?;
+    let (index, from, path) = refused?;
+    let source = t.held.get(index)?;
     let violation = wanted.then(|| {
         let class_attempt = Attempt { lock: class_info(&attempt.lock), ..attempt };
         let this = this_acquisition(class_info(&source.lock), &source, class_attempt);

@@ -135,7 +135,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     /// # }
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn lock(&self) -> MutexGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::Lock);
         MutexGuard { inner: self.inner.lock(), token, lock: self }
@@ -157,7 +157,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     /// # }
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, R, T>> {
         let inner = self.inner.try_lock()?;
         Some(MutexGuard { inner, token: self.tracker.acquired(Access::Lock), lock: self })

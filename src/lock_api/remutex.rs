@@ -127,7 +127,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     ///
     /// See [`ReentrantMutex`].
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn lock(&self) -> ReentrantMutexGuard<'_, R, G, T> {
         let token = self.tracker.acquire(Access::Reentrant);
         ReentrantMutexGuard { inner: self.inner.lock(), token, lock: self }
@@ -146,7 +146,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     /// # }
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, R, G, T>> {
         let inner = self.inner.try_lock()?;
         Some(ReentrantMutexGuard { inner, token: self.tracker.acquired(Access::Reentrant), lock: self })

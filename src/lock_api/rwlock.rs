@@ -152,7 +152,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     /// # }
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn read(&self) -> RwLockReadGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::Read);
         self.read_guard(self.inner.read(), token)
@@ -172,7 +172,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     /// # }
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn try_read(&self) -> Option<RwLockReadGuard<'_, R, T>> {
         let inner = self.inner.try_read()?;
         Some(self.read_guard(inner, self.tracker.acquired(Access::Read)))
@@ -195,7 +195,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     /// # }
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn write(&self) -> RwLockWriteGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::Write);
         self.write_guard(self.inner.write(), token)
@@ -215,7 +215,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     /// # }
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, R, T>> {
         let inner = self.inner.try_write()?;
         Some(self.write_guard(inner, self.tracker.acquired(Access::Write)))
@@ -576,7 +576,7 @@ impl<R: RawRwLockRecursive, T: ?Sized> RwLock<R, T> {
     ///
     /// See [`RwLock`].
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn read_recursive(&self) -> RwLockReadGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::ReadRecursive);
         self.read_guard(self.inner.read_recursive(), token)
@@ -683,7 +683,7 @@ impl<R: RawRwLockUpgrade, T: ?Sized> RwLock<R, T> {
     /// # }
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn upgradable_read(&self) -> RwLockUpgradableReadGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::Upgradable);
         self.upgradable_guard(self.inner.upgradable_read(), token)

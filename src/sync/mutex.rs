@@ -105,7 +105,7 @@ impl<T: ?Sized> Mutex<T> {
     /// *to += 10;
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn lock_nested(&self, subclass: u8) -> LockResult<MutexGuard<'_, T>> {
         let token = self.tracker.acquire_nested(Access::Lock, subclass);
         map_result(self.inner.lock(), |inner| MutexGuard { inner, token })
@@ -132,7 +132,7 @@ impl<T: ?Sized> Mutex<T> {
     /// drop(guard);
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
         map_try_result(self.inner.try_lock(), |inner| MutexGuard { inner, token: self.tracker.acquired(Access::Lock) })
     }

@@ -73,7 +73,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(*lock.read().unwrap(), 1);
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         let token = self.tracker.acquire(Access::Read);
         map_result(self.inner.read(), |inner| RwLockReadGuard { inner, _token: token })
@@ -99,7 +99,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(*a + *b, 2);
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn read_nested(&self, subclass: u8) -> LockResult<RwLockReadGuard<'_, T>> {
         let token = self.tracker.acquire_nested(Access::Read, subclass);
         map_result(self.inner.read(), |inner| RwLockReadGuard { inner, _token: token })
@@ -125,7 +125,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(*lock.read().unwrap(), 2);
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         let token = self.tracker.acquire(Access::Write);
         map_result(self.inner.write(), |inner| RwLockWriteGuard { inner, _token: token })
@@ -151,7 +151,7 @@ impl<T: ?Sized> RwLock<T> {
     /// std::mem::swap(&mut *a, &mut *b);
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn write_nested(&self, subclass: u8) -> LockResult<RwLockWriteGuard<'_, T>> {
         let token = self.tracker.acquire_nested(Access::Write, subclass);
         map_result(self.inner.write(), |inner| RwLockWriteGuard { inner, _token: token })
@@ -171,7 +171,7 @@ impl<T: ?Sized> RwLock<T> {
     /// assert_eq!(*lock.try_read().unwrap(), 1);
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         map_try_result(self.inner.try_read(), |inner| RwLockReadGuard {
             inner,
@@ -195,7 +195,7 @@ impl<T: ?Sized> RwLock<T> {
     /// drop(r);
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
         map_try_result(self.inner.try_write(), |inner| RwLockWriteGuard {
             inner,
