@@ -301,3 +301,6 @@ impl HeldStack {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
