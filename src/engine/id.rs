@@ -64,6 +64,7 @@ impl LockState {
     }
 
     /// The id, if one was ever allocated, and the flags.
+    #[inline]
     pub(super) fn load(&self) -> (LockId, u64) {
         let word = self.0.load(Ordering::Relaxed);
         (word & ID_MASK, word & !ID_MASK)

@@ -56,7 +56,7 @@ pub(super) fn acquire(
     #[cfg(feature = "tokio")]
     super::task::apply_released();
     let attempt = Attempt { lock, access, subclass, site };
-    let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, attempt)));
+    let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, &attempt)));
     let Ok((chain, (id, found))) = inspected else {
         return 0;
     };
@@ -82,14 +82,14 @@ pub(super) fn acquire(
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
 }
 
-fn inspect(t: &ThreadState, state: &LockState, attempt: Attempt) -> (LockId, Option<Found>) {
+fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> (LockId, Option<Found>) {
     let len = t.held.len();
     // A lock first acquired here, under other locks, gets pending in-edges.
     let id = state.id_with(&t.ids, if len > 0 { HAS_PENDING } else { 0 });
     let previous = (0..len).rev().find(|&i| t.held.id_at(i) == id).and_then(|i| t.held.get(i));
     if let Some(previous) = previous {
         if !attempt.access.reenters(previous.access) {
-            let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, attempt));
+            let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, *attempt));
             return (id, Some(Found { violation, learn: Learn::Nothing }));
         }
     }
@@ -108,7 +108,7 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: Attempt) -> (LockId, Opt
 
 /// Records `held -> id` for every held lock; the first order that would
 /// close a cycle is refused and reported.
-fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attempt: Attempt) -> Option<Found> {
+fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attempt: &Attempt) -> Option<Found> {
     let wanted = report::wanted(ViolationKind::LockOrderInversion);
     let mut refused: Option<(usize, Vec<PathEdge>)> = None;
     for i in 0..t.held.len() {
@@ -136,7 +136,7 @@ fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attemp
     let (index, path) = refused?;
     let source = t.held.get(index)?;
     let violation = wanted.then(|| {
-        let this = this_acquisition(source.lock, &source, attempt);
+        let this = this_acquisition(source.lock, &source, *attempt);
         cycle(t, ViolationKind::LockOrderInversion, path, this, vec![source.id])
     });
     Some(Found { violation, learn: Learn::Edge(source.id, id) })
@@ -144,7 +144,7 @@ fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attemp
 
 /// Records the class order of every held lock into the acquired one's
 /// class; the first that would close a cycle of classes is reported.
-fn record_class_orders(t: &ThreadState, id: LockId, attempt: Attempt) -> Option<Found> {
+fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt) -> Option<Found> {
     let kind = ViolationKind::ClassOrderInversion;
     let wanted = report::wanted(kind);
     let to = class_of(t, &attempt.lock, attempt.subclass);
@@ -186,7 +186,7 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: Attempt) -> Option<
     let (index, from, path) = refused?;
     let source = t.held.get(index)?;
     let violation = wanted.then(|| {
-        let class_attempt = Attempt { lock: class_info(&attempt.lock), ..attempt };
+        let class_attempt = Attempt { lock: class_info(&attempt.lock), ..*attempt };
         let this = this_acquisition(class_info(&source.lock), &source, class_attempt);
         // Class ids are small and lock ids random: a marker keeps them apart.
         cycle(t, kind, path, this, vec![u64::MAX, from])
