@@ -16,44 +16,52 @@ use std::collections::hash_map::Entry as MapEntry;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use once_cell::sync::Lazy;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::graph::{Evidence, LockGraph, PathEdge};
 use super::id::{LockId, LockState, HAS_PENDING};
 use crate::report::LockInfo;
 
-/// The in-edges of a leaf: usually one, so the first is kept inline and
-/// the entry stays small (the table holds one per lock in the graph too).
-struct Pending {
-    first: (LockId, Evidence),
-    // Boxed: a thin pointer keeps the table's entries at 24 bytes.
-    #[allow(clippy::box_collection)]
-    more: Option<Box<Vec<(LockId, Evidence)>>>,
+/// One shard of the table, for the locks whose ids fall in it.
+///
+/// A leaf usually has one in-edge, so the first is kept by itself, in a
+/// value small enough to come back from a removal in registers; later ones
+/// wait in `more`. A churned leaf touches only `first`.
+#[derive(Default)]
+struct Shard {
+    first: FxHashMap<LockId, (LockId, Evidence)>,
+    more: FxHashMap<LockId, Vec<(LockId, Evidence)>>,
+    in_graph: FxHashSet<LockId>,
 }
 
-impl Pending {
-    fn add(&mut self, from: LockId, record: Evidence) {
-        if self.first.0 == from {
-            return;
-        }
-        let more = self.more.get_or_insert_with(Default::default);
-        if !more.iter().any(|(f, _)| *f == from) {
-            more.push((from, record));
+impl Shard {
+    /// Records the pending in-edge `from -> to`; whether it is the first.
+    fn add_pending(&mut self, from: LockId, to: LockId, record: Evidence) -> bool {
+        match self.first.entry(to) {
+            MapEntry::Vacant(entry) => {
+                entry.insert((from, record));
+                true
+            }
+            MapEntry::Occupied(entry) if entry.get().0 == from => false,
+            MapEntry::Occupied(_) => {
+                let more = self.more.entry(to).or_default();
+                if !more.iter().any(|(f, _)| *f == from) {
+                    more.push((from, record));
+                }
+                false
+            }
         }
     }
 
-    fn into_iter(self) -> impl Iterator<Item = (LockId, Evidence)> {
-        std::iter::once(self.first).chain(self.more.into_iter().flat_map(|more| *more))
+    /// Takes the pending in-edges of `id`.
+    fn take_pending(&mut self, id: LockId) -> impl Iterator<Item = (LockId, Evidence)> {
+        let first = self.first.remove(&id);
+        let more = if first.is_some() && !self.more.is_empty() { self.more.remove(&id) } else { None };
+        first.into_iter().chain(more.into_iter().flatten())
     }
-}
-
-enum Entry {
-    Pending(Pending),
-    InGraph,
 }
 
 const SHARDS: usize = 16;
-type Shard = FxHashMap<LockId, Entry>;
 static TABLE: Lazy<[Mutex<Shard>; SHARDS]> = Lazy::new(Default::default);
 static GRAPH: Lazy<Mutex<LockGraph>> = Lazy::new(Default::default);
 
@@ -68,14 +76,13 @@ fn graph() -> MutexGuard<'static, LockGraph> {
 /// Makes sure the held lock `id` has its node and in-edges in the graph.
 pub(super) fn promote(id: LockId, lock: LockInfo) {
     let mut table = shard(id);
-    let pending = match table.insert(id, Entry::InGraph) {
-        Some(Entry::InGraph) => return,
-        Some(Entry::Pending(pending)) => Some(pending),
-        None => None,
-    };
+    if !table.in_graph.insert(id) {
+        return;
+    }
+    let pending: Vec<(LockId, Evidence)> = table.take_pending(id).collect();
     let mut graph = graph();
     graph.add_node(id, lock);
-    for (from, record) in pending.into_iter().flat_map(Pending::into_iter) {
+    for (from, record) in pending {
         // A source dropped since then left the graph; its edge goes too.
         if let Some(from_lock) = graph.lock_info(from) {
             // A leaf has no out-edges, so its in-edges close no cycle.
@@ -95,26 +102,20 @@ pub(super) fn add_in_edge(
     report: bool,
 ) -> Result<(), Vec<PathEdge>> {
     let mut table = shard(to.0);
-    match table.entry(to.0) {
-        MapEntry::Occupied(mut entry) => match entry.get_mut() {
-            Entry::Pending(pending) => {
-                pending.add(from.0, record);
-                Ok(())
-            }
-            Entry::InGraph => graph().add_edge(from, to, record, report).map(drop),
-        },
-        MapEntry::Vacant(entry) => {
-            entry.insert(Entry::Pending(Pending { first: (from.0, record), more: None }));
-            state.set_flag(HAS_PENDING);
-            Ok(())
-        }
+    if table.in_graph.contains(&to.0) {
+        return graph().add_edge(from, to, record, report).map(drop);
     }
+    if table.add_pending(from.0, to.0, record) {
+        state.set_flag(HAS_PENDING);
+    }
+    Ok(())
 }
 
 /// Forgets a dropped lock: its pending in-edges, or its node in the graph.
 pub(super) fn forget(id: LockId) {
-    let removed = shard(id).remove(&id);
-    if let Some(Entry::InGraph) = removed {
+    let mut table = shard(id);
+    if table.take_pending(id).next().is_none() && table.in_graph.remove(&id) {
+        drop(table);
         graph().remove(id);
     }
 }
