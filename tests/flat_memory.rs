@@ -3,13 +3,10 @@
 //! the process's resident size.
 #![cfg(all(debug_assertions, target_os = "linux"))]
 
-use lockorder::sync::Mutex;
+mod rss;
 
-fn resident_bytes() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-    let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
-}
+use lockorder::sync::Mutex;
+use rss::resident_bytes;
 
 /// One round: a chain of nested locks (they enter the graph) and leaves
 /// churned under a long-lived lock (they never do).

@@ -30,7 +30,9 @@ use crate::report::LockInfo;
 #[derive(Default)]
 struct Shard {
     first: FxHashMap<LockId, (LockId, Evidence)>,
-    more: FxHashMap<LockId, Vec<(LockId, Evidence)>>,
+    /// By target, then by source: a lock taken under many others finds a
+    /// repeated in-edge in constant time.
+    more: FxHashMap<LockId, FxHashMap<LockId, Evidence>>,
     in_graph: FxHashSet<LockId>,
 }
 
@@ -44,10 +46,7 @@ impl Shard {
             }
             MapEntry::Occupied(entry) if entry.get().0 == from => false,
             MapEntry::Occupied(_) => {
-                let more = self.more.entry(to).or_default();
-                if !more.iter().any(|(f, _)| *f == from) {
-                    more.push((from, record));
-                }
+                self.more.entry(to).or_default().entry(from).or_insert(record);
                 false
             }
         }
