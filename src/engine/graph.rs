@@ -9,6 +9,13 @@
 //! they leave with either of their locks. The same type holds the graph of
 //! lock classes, keyed by class id.
 //!
+//! A dropped lock's node is retired, not removed: it leaves `nodes` and
+//! `edges`, searches pass it by, and the petgraph graph is rebuilt without
+//! retired nodes once they outnumber the live ones. petgraph unlinks a
+//! removed node's edges from its neighbours' lists, which costs the
+//! neighbours' degrees: dropping the many locks ordered before one shared
+//! lock took time quadratic in their number.
+//!
 //! petgraph's `Acyclic` wrapper is not used: its cycle check walks the graph
 //! with a recursive depth-first search, which overflows the stack on long
 //! chains. A breadth-first search from the new edge's target answers the
@@ -53,6 +60,8 @@ pub(super) struct PathEdge {
 struct Node {
     id: LockId,
     lock: LockInfo,
+    /// Retired: its lock was dropped.
+    retired: bool,
 }
 
 #[derive(Debug, Default)]
@@ -62,8 +71,13 @@ pub(super) struct LockGraph {
     edges: FxHashMap<(LockId, LockId), EdgeIndex>,
     /// Edges refused because they would have closed a cycle: only drawn.
     refused: FxHashSet<(LockId, LockId)>,
+    /// Retired nodes still in `graph`.
+    retired: usize,
     search: Search,
 }
+
+/// Below this many retired nodes the graph is never rebuilt.
+const MIN_REBUILD: usize = 1024;
 
 /// Scratch space of the breadth-first search, reused between searches.
 #[derive(Debug, Default)]
@@ -76,7 +90,7 @@ struct Search {
 
 impl LockGraph {
     pub(super) fn add_node(&mut self, id: LockId, lock: LockInfo) -> NodeIndex {
-        *self.nodes.entry(id).or_insert_with(|| self.graph.add_node(Node { id, lock }))
+        *self.nodes.entry(id).or_insert_with(|| self.graph.add_node(Node { id, lock, retired: false }))
     }
 
     /// Adds `from -> to` unless it is there already; `Ok(true)` when it is
@@ -104,7 +118,9 @@ impl LockGraph {
         Ok(true)
     }
 
-    /// Removes a dropped lock's node and every edge touching it.
+    /// Removes a dropped lock's node and every edge touching it: the node
+    /// is retired at once, and the graph rebuilt when retired nodes
+    /// outnumber live ones.
     pub(super) fn remove(&mut self, id: LockId) {
         let Some(node) = self.nodes.remove(&id) else { return };
         for direction in [Direction::Outgoing, Direction::Incoming] {
@@ -113,10 +129,40 @@ impl LockGraph {
                 self.edges.remove(&key);
             }
         }
-        self.graph.remove_node(node);
+        self.graph[node].retired = true;
+        self.retired += 1;
+        if self.retired >= MIN_REBUILD && self.retired > self.nodes.len() {
+            self.rebuild();
+        }
         if !self.refused.is_empty() {
             self.refused.retain(|&(from, to)| from != id && to != id);
         }
+    }
+
+    /// A new petgraph graph holding only the live nodes and the edges
+    /// between them.
+    fn rebuild(&mut self) {
+        let old = std::mem::take(&mut self.graph);
+        let mut fresh = StableDiGraph::with_capacity(self.nodes.len(), self.edges.len());
+        let mut moved: FxHashMap<NodeIndex, NodeIndex> = FxHashMap::default();
+        for index in old.node_indices() {
+            let node = &old[index];
+            if !node.retired {
+                moved.insert(index, fresh.add_node(Node { id: node.id, lock: node.lock, retired: false }));
+            }
+        }
+        for edge in old.edge_references() {
+            if let (Some(&a), Some(&b)) = (moved.get(&edge.source()), moved.get(&edge.target())) {
+                let key = (fresh[a].id, fresh[b].id);
+                self.edges.insert(key, fresh.add_edge(a, b, edge.weight().clone()));
+            }
+        }
+        for index in self.nodes.values_mut() {
+            *index = moved[index];
+        }
+        self.graph = fresh;
+        self.retired = 0;
+        self.search = Search::default();
     }
 
     /// The graph as a picture: every lock by name or creation site, every
@@ -124,7 +170,7 @@ impl LockGraph {
     /// cycles they closed.
     pub(super) fn picture(&mut self) -> Picture {
         let mut picture = Picture::new();
-        for node in self.graph.node_weights() {
+        for node in self.graph.node_weights().filter(|node| !node.retired) {
             picture.add_node(node.id.to_string(), node.lock.to_string());
         }
         let mut on_cycle = FxHashSet::default();
@@ -137,17 +183,22 @@ impl LockGraph {
         }
         for edge in (&self.graph).edge_references() {
             let (from, to) = (self.graph[edge.source()].id, self.graph[edge.target()].id);
+            if !self.edges.contains_key(&(from, to)) {
+                continue;
+            }
             picture.add_edge(from.to_string(), to.to_string(), on_cycle.contains(&(from, to)));
         }
         picture
     }
 
+    /// Live nodes.
     pub(super) fn node_count(&self) -> usize {
-        self.graph.node_count()
+        self.nodes.len()
     }
 
+    /// Edges between live nodes.
     pub(super) fn edge_count(&self) -> usize {
-        self.graph.edge_count()
+        self.edges.len()
     }
 
     /// Breadth-first search from `start`; `true` when `goal` is reached,
@@ -168,7 +219,7 @@ impl LockGraph {
         while let Some(node) = s.queue.pop_front() {
             for edge in self.graph.edges_directed(node, Direction::Outgoing) {
                 let next = edge.target();
-                if s.is_seen(next) {
+                if s.is_seen(next) || self.graph[next].retired {
                     continue;
                 }
                 s.mark(next, edge.id());
