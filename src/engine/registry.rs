@@ -32,7 +32,7 @@ struct Shard {
     first: FxHashMap<LockId, (LockId, Evidence)>,
     /// By target, then by source: a lock taken under many others finds a
     /// repeated in-edge in constant time.
-    more: FxHashMap<LockId, FxHashMap<LockId, Evidence>>,
+    more: FxHashMap<LockId, More>,
     in_graph: FxHashSet<LockId>,
 }
 
@@ -46,7 +46,7 @@ impl Shard {
             }
             MapEntry::Occupied(entry) if entry.get().0 == from => false,
             MapEntry::Occupied(_) => {
-                self.more.entry(to).or_default().entry(from).or_insert(record);
+                self.more.entry(to).or_default().add(from, record);
                 false
             }
         }
@@ -56,7 +56,34 @@ impl Shard {
     fn take_pending(&mut self, id: LockId) -> impl Iterator<Item = (LockId, Evidence)> {
         let first = self.first.remove(&id);
         let more = if first.is_some() && !self.more.is_empty() { self.more.remove(&id) } else { None };
-        first.into_iter().chain(more.into_iter().flatten())
+        first.into_iter().chain(more.into_iter().flat_map(|more| more.edges))
+    }
+}
+
+/// A leaf's in-edges after the first, by source.
+///
+/// Sources are locks in the graph; one that is dropped leaves the graph
+/// but not this map. So that a long-lived leaf taken under a stream of
+/// short-lived locks does not keep an edge for each of them, edges from
+/// sources gone from the graph are dropped whenever the map has doubled
+/// since it was last pruned: amortized constant time per edge.
+#[derive(Default)]
+struct More {
+    edges: FxHashMap<LockId, Evidence>,
+    prune_at: usize,
+}
+
+impl More {
+    /// Below this many edges a leaf's map is never pruned.
+    const MIN_PRUNE: usize = 64;
+
+    fn add(&mut self, from: LockId, record: Evidence) {
+        self.edges.entry(from).or_insert(record);
+        if self.edges.len() >= self.prune_at.max(Self::MIN_PRUNE) {
+            let graph = graph();
+            self.edges.retain(|from, _| graph.lock_info(*from).is_some());
+            self.prune_at = 2 * self.edges.len();
+        }
     }
 }
 
