@@ -5,6 +5,12 @@
 //! `lockorder_tracking` cfg off (release builds without the `force`
 //! feature) both types are zero-sized and every method is empty, so a
 //! wrapper costs exactly what the lock it wraps costs.
+//!
+//! Where the tracking code runs: in optimized builds the fast paths are
+//! inlined into the caller. With debug assertions the tracker's entry
+//! points are kept out of line instead, so that they run as lockorder was
+//! compiled: a test build that sets `[profile.dev.package.lockorder]
+//! opt-level = 3` gets optimized tracking inside unoptimized code.
 
 #[cfg(not(lockorder_tracking))]
 use std::marker::PhantomData;
@@ -74,7 +80,8 @@ impl LockTracker {
     /// Records an acquisition that is about to block; reports a potential
     /// deadlock before returning.
     #[track_caller]
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline(never))]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn acquire(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         return HeldToken { tracker: self, id: engine::acquire(&self.state, &self.info, access) };
@@ -88,7 +95,8 @@ impl LockTracker {
     /// [`LockTracker::acquire`] at nesting level `subclass` of the lock's
     /// class.
     #[track_caller]
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline(never))]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn acquire_nested(&self, access: Access, subclass: u8) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         return HeldToken { tracker: self, id: engine::acquire_nested(&self.state, &self.info, access, subclass) };
@@ -123,7 +131,8 @@ impl LockTracker {
 
     /// Records a successful non-blocking acquisition.
     #[track_caller]
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline(never))]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn acquired(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         return HeldToken { tracker: self, id: engine::acquired(&self.state, &self.info, access) };
@@ -137,7 +146,8 @@ impl LockTracker {
 
 #[cfg(lockorder_tracking)]
 impl Drop for LockTracker {
-    #[inline]
+    #[cfg_attr(debug_assertions, inline(never))]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn drop(&mut self) {
         engine::dropped(&self.state);
     }
@@ -229,7 +239,8 @@ impl HeldToken<'_> {
 
 #[cfg(lockorder_tracking)]
 impl Drop for HeldToken<'_> {
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline(never))]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn drop(&mut self) {
         engine::release(&self.tracker.state, self.id);
     }
