@@ -1,8 +1,8 @@
 //! The global lock-order graph.
 //!
-//! Invariants: the graph is acyclic; `nodes` maps every live id in the graph
-//! to its node and `edges` every `(from, to)` pair to its edge (petgraph's
-//! `add_edge` does not deduplicate). Searches are iterative breadth-first
+//! Invariants: the graph of live nodes is acyclic; `nodes` maps every live
+//! id in the graph to its node and `edges` every `(from, to)` pair of live
+//! ids to its edge (petgraph's `add_edge` does not deduplicate). Searches are iterative breadth-first
 //! searches, so a chain of any length cannot overflow a stack, and the
 //! first path found is a shortest one. Edges refused for closing a cycle
 //! are remembered apart (`refused`), only to be drawn by [`LockGraph::picture`];
@@ -10,8 +10,9 @@
 //! lock classes, keyed by class id.
 //!
 //! A dropped lock's node is retired, not removed: it leaves `nodes` and
-//! `edges`, searches pass it by, and the petgraph graph is rebuilt without
-//! retired nodes once they outnumber the live ones. petgraph unlinks a
+//! `edges`, searches pass it by (so a cycle through retired nodes means
+//! nothing), and the petgraph graph is rebuilt without retired nodes once
+//! they outnumber the live ones. petgraph unlinks a
 //! removed node's edges from its neighbours' lists, which costs the
 //! neighbours' degrees: dropping the many locks ordered before one shared
 //! lock took time quadratic in their number.

@@ -97,9 +97,9 @@ thread_local! {
 /// The inline entries are kept field by field, each in its own array of
 /// `Cell`s (the small fields packed in a [`Tag`]): a push stores each field
 /// straight from registers, and a last-in-first-out release reads only the
-/// id and the tag. (Storing whole `HeldEntry` values went through a stack copy whose
-/// byte-sized fields were written apart and read back as one word, which
-/// stalled store forwarding on every acquisition.)
+/// id and the tag. (Storing whole `HeldEntry` values went through a stack
+/// copy whose byte-sized fields were written apart and read back as one
+/// word, which stalled store forwarding on every acquisition.)
 #[derive(Debug)]
 pub(super) struct HeldStack {
     len: Cell<usize>,
