@@ -72,8 +72,6 @@ pub(super) struct LockGraph {
     edges: FxHashMap<(LockId, LockId), EdgeIndex>,
     /// Edges refused because they would have closed a cycle: only drawn.
     refused: FxHashSet<(LockId, LockId)>,
-    /// Retired nodes still in `graph`.
-    retired: usize,
     search: Search,
 }
 
@@ -131,8 +129,9 @@ impl LockGraph {
             }
         }
         self.graph[node].retired = true;
-        self.retired += 1;
-        if self.retired >= MIN_REBUILD && self.retired > self.nodes.len() {
+        // Every node of `graph` not in `nodes` is retired.
+        let retired = self.graph.node_count() - self.nodes.len();
+        if retired >= MIN_REBUILD && retired > self.nodes.len() {
             self.rebuild();
         }
         if !self.refused.is_empty() {
@@ -162,7 +161,6 @@ impl LockGraph {
             *index = moved[index];
         }
         self.graph = fresh;
-        self.retired = 0;
         self.search = Search::default();
     }
 
