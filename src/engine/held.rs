@@ -32,6 +32,9 @@ pub(super) struct HeldEntry {
     /// This thread made sure, during this hold, that the lock has a node in
     /// the graph (it became the source of an edge).
     pub(super) in_graph: bool,
+    /// The in-edge this acquisition parked in the lock (see `parked`): its
+    /// source, and where the source was acquired.
+    pub(super) parked: Option<(LockId, &'static Location<'static>)>,
 }
 
 impl HeldEntry {
@@ -42,6 +45,7 @@ impl HeldEntry {
         acquired_at: Location::caller(),
         subclass: 0,
         in_graph: false,
+        parked: None,
     };
 
     /// What the entry adds to the held-set hash.
@@ -52,16 +56,28 @@ impl HeldEntry {
 }
 
 /// An entry's small fields packed in one word, so that a push stores them
-/// at once: the access, the nesting level, and the in-graph flag.
-#[derive(Clone, Copy, Debug)]
+/// at once: the access, the nesting level, the in-graph flag, and whether
+/// the entry parked an edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Tag(u32);
 
 impl Tag {
     const IN_GRAPH: u32 = 1 << 16;
+    const PARKED: u32 = 1 << 17;
 
     #[inline(always)]
     fn new(access: Access, subclass: u8, in_graph: bool) -> Tag {
         Tag(access as u32 | (subclass as u32) << 8 | if in_graph { Tag::IN_GRAPH } else { 0 })
+    }
+
+    #[inline]
+    fn with_parked(self, parked: bool) -> Tag {
+        Tag(self.0 | if parked { Tag::PARKED } else { 0 })
+    }
+
+    #[inline]
+    fn parked(self) -> bool {
+        self.0 & Tag::PARKED != 0
     }
 
     #[inline]
@@ -108,6 +124,8 @@ pub(super) struct HeldStack {
     tags: [Cell<Tag>; INLINE],
     sites: [Cell<&'static Location<'static>>; INLINE],
     locks: [Cell<LockInfo>; INLINE],
+    /// Read only when the tag says the entry parked an edge.
+    parked: [Cell<(LockId, &'static Location<'static>)>; INLINE],
 }
 
 impl HeldStack {
@@ -119,6 +137,7 @@ impl HeldStack {
             tags: [const { Cell::new(Tag(0)) }; INLINE],
             sites: [const { Cell::new(HeldEntry::EMPTY.acquired_at) }; INLINE],
             locks: [const { Cell::new(HeldEntry::EMPTY.lock) }; INLINE],
+            parked: [const { Cell::new((0, HeldEntry::EMPTY.acquired_at)) }; INLINE],
         }
     }
 
@@ -147,6 +166,7 @@ impl HeldStack {
                 acquired_at: self.sites[i].get(),
                 subclass: tag.subclass(),
                 in_graph: tag.in_graph(),
+                parked: tag.parked().then(|| self.parked[i].get()),
             });
         }
         Self::get_spilled(i)
@@ -182,6 +202,14 @@ impl HeldStack {
         self.get(i).map_or((HeldEntry::EMPTY.acquired_at, false), |e| (e.acquired_at, e.in_graph))
     }
 
+    /// The edge entry `i` parked, if it did (`i` must be held).
+    pub(super) fn parked_at(&self, i: usize) -> Option<(LockId, &'static Location<'static>)> {
+        if i < INLINE && i < self.len() {
+            return self.tags[i].get().parked().then(|| self.parked[i].get());
+        }
+        self.get(i).and_then(|e| e.parked)
+    }
+
     #[cold]
     fn get_spilled(i: usize) -> Option<HeldEntry> {
         SPILL.try_with(|s| s.borrow().get(i - INLINE).copied()).ok().flatten()
@@ -193,7 +221,10 @@ impl HeldStack {
             self.ids[i].set(e.id);
             self.locks[i].set(e.lock);
             self.sites[i].set(e.acquired_at);
-            self.tags[i].set(Tag::new(e.access, e.subclass, e.in_graph));
+            if let Some(parked) = e.parked {
+                self.parked[i].set(parked);
+            }
+            self.tags[i].set(Tag::new(e.access, e.subclass, e.in_graph).with_parked(e.parked.is_some()));
         } else {
             let _ = SPILL.try_with(|s| s.borrow_mut()[i - INLINE] = e);
         }
@@ -230,10 +261,16 @@ impl HeldStack {
     ) {
         let len = self.len.get();
         debug_assert!(len < INLINE);
-        self.ids[len].set(id);
-        self.locks[len].set(*lock);
-        self.sites[len].set(site);
-        self.tags[len].set(Tag::new(access, subclass, false));
+        let tag = Tag::new(access, subclass, false);
+        // Loads are cheaper than stores here: the slot usually still holds
+        // this very entry, left by the last push at this depth, and then
+        // only the length and the hash change.
+        if self.ids[len].get() != id || !std::ptr::eq(self.sites[len].get(), site) || self.tags[len].get() != tag {
+            self.ids[len].set(id);
+            self.locks[len].set(*lock);
+            self.sites[len].set(site);
+            self.tags[len].set(tag);
+        }
         self.len.set(len + 1);
         self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(id, subclass)));
     }

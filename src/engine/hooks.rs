@@ -12,7 +12,7 @@ use std::panic::Location;
 use super::held::{acquisition_key, HeldEntry, INLINE};
 use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::THREAD;
-use super::{registry, slow, Access};
+use super::{parked, registry, slow, Access};
 use crate::report::LockInfo;
 
 /// Records an acquisition about to block: reports a cycle or a
@@ -34,7 +34,7 @@ pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> Loc
 pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> LockId {
     let site = Location::caller();
     let fast = THREAD.try_with(|t| {
-        let id = state.allocated_id();
+        let id = state.settled_id();
         let len = t.held.len();
         if id == 0 || len >= INLINE || t.suspended.get() {
             return 0;
@@ -68,12 +68,15 @@ fn acquire_cold(
         if t.suspended.get() {
             return Some(0);
         }
-        let id = state.id(&t.ids);
+        if let Some(id) = parked::park(t, state, lock, access, subclass, site) {
+            return Some(id);
+        }
+        let id = parked::settle(state, &t.ids, 0, lock);
         let len = t.held.len();
         if len != 0 && (len > INLINE || !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass))) {
             return None;
         }
-        let entry = HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false };
+        let entry = HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false, parked: None };
         Some(if t.held.push(entry) { id } else { 0 })
     });
     match known {
@@ -90,7 +93,7 @@ fn acquire_cold(
 pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
     let site = Location::caller();
     let fast = THREAD.try_with(|t| {
-        let id = state.allocated_id();
+        let id = state.settled_id();
         if id == 0 || t.held.len() >= INLINE || t.suspended.get() {
             return 0;
         }
@@ -111,8 +114,9 @@ fn acquired_cold(state: &LockState, lock: &LockInfo, access: Access, site: &'sta
             if t.suspended.get() {
                 return 0;
             }
-            let id = state.id(&t.ids);
-            let entry = HeldEntry { id, lock: *lock, access, acquired_at: site, subclass: 0, in_graph: false };
+            let id = parked::settle(state, &t.ids, 0, lock);
+            let entry =
+                HeldEntry { id, lock: *lock, access, acquired_at: site, subclass: 0, in_graph: false, parked: None };
             if t.held.push(entry) {
                 id
             } else {

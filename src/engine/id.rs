@@ -2,43 +2,53 @@
 //!
 //! Invariants: an id is allocated on a lock's first acquisition, from a
 //! global counter handed out to threads in blocks, and is never reused. An
-//! id is the counter passed through a bijective mixer of 62-bit values, so
+//! id is the counter passed through a bijective mixer of 61-bit values, so
 //! ids look random: the held-set hash can simply add them up. The
-//! state word packs the id with two flags that tell a dropped lock whether
-//! it left anything in the global registry.
+//! state word packs the id with three flags: two tell a dropped lock
+//! whether it left anything in the global registry, the third that its
+//! first in-edge is parked in the lock itself (see `parked`).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::parked::ParkedEdge;
+
 /// A lock's id; `0` is never allocated.
 pub(crate) type LockId = u64;
 
-const ID_BITS: u32 = 62;
+const ID_BITS: u32 = 61;
 const ID_MASK: u64 = (1 << ID_BITS) - 1;
+/// The lock's first in-edge is parked in it, not yet in the registry.
+pub(super) const PARKED: u64 = 1 << 61;
 /// The registry holds pending in-edges of this lock.
 pub(super) const HAS_PENDING: u64 = 1 << 62;
 /// The lock has a node in the lock-order graph.
 pub(super) const IN_GRAPH: u64 = 1 << 63;
 
-/// The tracking word every tracked lock carries.
+/// The tracking state every tracked lock carries: its word (id and flags)
+/// and the slot of a parked in-edge.
 #[derive(Debug)]
-pub(crate) struct LockState(AtomicU64);
+pub(crate) struct LockState {
+    word: AtomicU64,
+    pub(super) parked: ParkedEdge,
+}
 
 impl LockState {
     pub(crate) const fn new() -> Self {
-        LockState(AtomicU64::new(0))
+        LockState { word: AtomicU64::new(0), parked: ParkedEdge::new() }
     }
 
-    /// The lock's id, or `0` if none is allocated yet.
+    /// The lock's id for the fast path: `0` if none is allocated yet or if
+    /// an in-edge is parked in the lock (both are the cold path's work).
     #[inline(always)]
-    pub(super) fn allocated_id(&self) -> LockId {
-        self.0.load(Ordering::Relaxed) & ID_MASK
-    }
-
-    /// The lock's id, allocated from `ids` on first use.
-    #[inline]
-    pub(super) fn id(&self, ids: &IdBlock) -> LockId {
-        self.id_with(ids, 0)
+    pub(super) fn settled_id(&self) -> LockId {
+        let id = self.word.load(Ordering::Relaxed) & (ID_MASK | PARKED);
+        // One comparison for both: 0 wraps around, PARKED is above the mask.
+        if id.wrapping_sub(1) < ID_MASK {
+            id
+        } else {
+            0
+        }
     }
 
     /// The lock's id; if it is allocated now, `flags` are set with it (one
@@ -46,7 +56,7 @@ impl LockState {
     /// records pending edges).
     #[inline]
     pub(super) fn id_with(&self, ids: &IdBlock, flags: u64) -> LockId {
-        let id = self.0.load(Ordering::Relaxed) & ID_MASK;
+        let id = self.word.load(Ordering::Relaxed) & ID_MASK;
         if id != 0 {
             return id;
         }
@@ -56,7 +66,7 @@ impl LockState {
     #[cold]
     fn allocate(&self, ids: &IdBlock, flags: u64) -> LockId {
         let fresh = ids.next();
-        match self.0.compare_exchange(0, fresh | flags, Ordering::Relaxed, Ordering::Relaxed) {
+        match self.word.compare_exchange(0, fresh | flags, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => fresh,
             // Another thread allocated first; its id wins, ours is skipped.
             Err(current) => current & ID_MASK,
@@ -66,13 +76,30 @@ impl LockState {
     /// The id, if one was ever allocated, and the flags.
     #[inline]
     pub(super) fn load(&self) -> (LockId, u64) {
-        let word = self.0.load(Ordering::Relaxed);
+        let word = self.word.load(Ordering::Relaxed);
         (word & ID_MASK, word & !ID_MASK)
     }
 
+    /// Allocates the id of a lock never acquired before, with `flags`;
+    /// `None` if another thread allocated one first.
+    pub(super) fn allocate_fresh(&self, ids: &IdBlock, flags: u64) -> Option<LockId> {
+        let fresh = ids.next();
+        self.word.compare_exchange(0, fresh | flags, Ordering::Relaxed, Ordering::Relaxed).ok().map(|_| fresh)
+    }
+
+    /// Whether no id has been allocated yet.
+    #[inline]
+    pub(super) fn is_fresh(&self) -> bool {
+        self.word.load(Ordering::Relaxed) == 0
+    }
+
+    pub(super) fn clear_flag(&self, flag: u64) {
+        self.word.fetch_and(!flag, Ordering::Relaxed);
+    }
+
     pub(super) fn set_flag(&self, flag: u64) {
-        if self.0.load(Ordering::Relaxed) & flag == 0 {
-            self.0.fetch_or(flag, Ordering::Relaxed);
+        if self.word.load(Ordering::Relaxed) & flag == 0 {
+            self.word.fetch_or(flag, Ordering::Relaxed);
         }
     }
 }
@@ -94,7 +121,7 @@ impl IdBlock {
         IdBlock { next: Cell::new(0), end: Cell::new(0) }
     }
 
-    fn next(&self) -> LockId {
+    pub(super) fn next(&self) -> LockId {
         if self.next.get() == self.end.get() {
             let start = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
             assert!(start + BLOCK < ID_MASK, "lockorder: lock ids exhausted");
@@ -110,8 +137,8 @@ impl IdBlock {
     }
 }
 
-/// A bijection of `0..2^62` whose outputs for consecutive inputs share no
-/// linear relation (splitmix64's finalizer, kept to 62 bits).
+/// A bijection of `0..2^61` whose outputs for consecutive inputs share no
+/// linear relation (splitmix64's finalizer, kept to 61 bits).
 fn scramble(count: u64) -> LockId {
     let mut x = count & ID_MASK;
     x = ((x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9)) & ID_MASK;

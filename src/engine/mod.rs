@@ -20,6 +20,8 @@ mod held;
 mod hooks;
 #[cfg(lockorder_tracking)]
 mod id;
+#[cfg(lockorder_tracking)]
+mod parked;
 #[cfg(all(lockorder_tracking, feature = "record"))]
 mod recorder;
 #[cfg(lockorder_tracking)]

@@ -19,7 +19,7 @@ use once_cell::sync::Lazy;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::graph::{Evidence, LockGraph, PathEdge};
-use super::id::{LockId, LockState, HAS_PENDING};
+use super::id::{LockId, LockState, HAS_PENDING, PARKED};
 use crate::report::LockInfo;
 
 /// One shard of the table, for the locks whose ids fall in it.
@@ -99,13 +99,18 @@ fn graph() -> MutexGuard<'static, LockGraph> {
     GRAPH.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Makes sure the held lock `id` has its node and in-edges in the graph.
-pub(super) fn promote(id: LockId, lock: LockInfo) {
+/// Makes sure the held lock `id` has its node and in-edges in the graph;
+/// `parked` is an in-edge this thread parked in it (see `parked`).
+pub(super) fn promote(id: LockId, lock: LockInfo, parked: Option<(LockId, Evidence)>) {
     let mut table = shard(id);
-    if !table.in_graph.insert(id) {
+    let pending: Vec<(LockId, Evidence)> = if table.in_graph.insert(id) {
+        table.take_pending(id).chain(parked).collect()
+    } else if let Some(parked) = parked {
+        // Promoted by another holder; the edge may not be there yet.
+        vec![parked]
+    } else {
         return;
-    }
-    let pending: Vec<(LockId, Evidence)> = table.take_pending(id).collect();
+    };
     let mut graph = graph();
     graph.add_node(id, lock);
     for (from, record) in pending {
@@ -135,6 +140,24 @@ pub(super) fn add_in_edge(
         state.set_flag(HAS_PENDING);
     }
     Ok(())
+}
+
+/// Moves the edge parked in the lock `id` (flagged `PARKED`) where an edge
+/// into it belongs: pending, or in the graph if the lock is there.
+pub(super) fn publish_parked(state: &LockState, id: LockId, lock: LockInfo) {
+    let mut table = shard(id);
+    let Some((from, record)) = state.parked.take(state) else {
+        return;
+    };
+    if table.in_graph.contains(&id) {
+        let mut graph = graph();
+        if let Some(from_lock) = graph.lock_info(from) {
+            let _ = graph.add_edge((from, from_lock), (id, lock), record, false);
+        }
+    } else if table.add_pending(from, id, record) {
+        state.set_flag(HAS_PENDING);
+    }
+    state.clear_flag(PARKED);
 }
 
 /// Forgets a dropped lock: its pending in-edges, or its node in the graph.

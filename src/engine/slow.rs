@@ -12,11 +12,11 @@ use super::classes::{self, class_info, ClassId};
 use super::graph::PathEdge;
 use super::held::{acquisition_key, HeldEntry};
 use super::id::{LockId, LockState, HAS_PENDING};
-use super::registry;
 use super::thread::{
     class_of, evidence, knows_class_edge, learn_class_edge, thread_name, Suspended, ThreadState, THREAD,
 };
 use super::Access;
+use super::{parked, registry};
 use crate::report::{self, Edge, HeldLock, LockInfo, Trace, Violation, ViolationKind};
 
 /// A violation found (`None` when nobody wants its report), and what this
@@ -78,14 +78,14 @@ pub(super) fn acquire(
             }
         });
     }
-    let entry = HeldEntry { id, lock, access, acquired_at: site, subclass, in_graph: false };
+    let entry = HeldEntry { id, lock, access, acquired_at: site, subclass, in_graph: false, parked: None };
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
 }
 
 fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> (LockId, Option<Found>) {
     let len = t.held.len();
     // A lock first acquired here, under other locks, gets pending in-edges.
-    let id = state.id_with(&t.ids, if len > 0 { HAS_PENDING } else { 0 });
+    let id = parked::settle(state, &t.ids, if len > 0 { HAS_PENDING } else { 0 }, &attempt.lock);
     let previous = (0..len).rev().find(|&i| t.held.id_at(i) == id).and_then(|i| t.held.get(i));
     if let Some(previous) = previous {
         if !attempt.access.reenters(previous.access) {
@@ -122,7 +122,10 @@ fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attemp
         let (source_lock, _) = t.held.lock_at(i);
         let (source_site, in_graph) = t.held.site_at(i);
         if !in_graph {
-            registry::promote(source, source_lock);
+            // An edge this thread parked in the source goes into the graph
+            // with it.
+            let parked = t.held.parked_at(i).map(|(from, from_site)| (from, evidence(from_site, source_site)));
+            registry::promote(source, source_lock, parked);
             t.held.mark_in_graph(i);
         }
         let record = evidence(source_site, attempt.site);

@@ -16,7 +16,7 @@ use super::cache::{spread, ClassCache, PairCache};
 use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
-use super::id::IdBlock;
+use super::id::{IdBlock, LockId};
 use crate::report::{LockInfo, Trace};
 use crate::LockClass;
 
@@ -36,7 +36,18 @@ pub(super) struct ThreadState {
     /// Set while a handler runs or a report is built: acquisitions made
     /// then are not tracked.
     pub(super) suspended: Cell<bool>,
+    /// The last record [`evidence`] handed out, by its pair of sites: the
+    /// one a stream of new locks taken at one place asks for again and
+    /// again. Owned by `SLOW`, which clears this when it goes.
+    last_record: Cell<(SitePair, *const EdgeRecord)>,
+    /// The last class order [`knows_class_order`] found known, by what
+    /// decides it.
+    last_known_order: Cell<OrderKey>,
 }
+
+/// What decides the class order of a held lock (by id, at a nesting level)
+/// into a lock (by creation site and named class, at a nesting level).
+type OrderKey = (LockId, usize, usize, u16);
 
 impl ThreadState {
     const fn new() -> Self {
@@ -48,6 +59,8 @@ impl ThreadState {
             known_class_edges: PairCache::new(),
             ids: IdBlock::new(),
             suspended: Cell::new(false),
+            last_record: Cell::new(((0, 0), std::ptr::null())),
+            last_known_order: Cell::new((0, 0, 0, 0)),
         }
     }
 }
@@ -66,6 +79,13 @@ struct SlowState {
     records: FxHashMap<SitePair, Evidence>,
 }
 
+impl Drop for SlowState {
+    fn drop(&mut self) {
+        // The records go: so does the pointer to one of them.
+        let _ = THREAD.try_with(|t| t.last_record.set(((0, 0), std::ptr::null())));
+    }
+}
+
 /// The class id of `lock` at nesting level `subclass`, from this thread's
 /// cache when it can.
 pub(super) fn class_of(t: &ThreadState, lock: &LockInfo, subclass: u8) -> ClassId {
@@ -79,6 +99,31 @@ pub(super) fn class_of(t: &ThreadState, lock: &LockInfo, subclass: u8) -> ClassI
         t.class_ids.insert(site, class, id);
         id
     })
+}
+
+/// Whether this thread knows the class order from the held lock `from`
+/// (`from_lock` at level `from_subclass`) into `to` at level `subclass`
+/// is recorded.
+pub(super) fn knows_class_order(
+    t: &ThreadState,
+    (from, from_lock, from_subclass): (LockId, &LockInfo, u8),
+    to: &LockInfo,
+    subclass: u8,
+) -> bool {
+    let key: OrderKey = (
+        from,
+        to.created_at() as *const Location<'_> as usize,
+        to.class().map_or(0, |c| c as *const LockClass as usize),
+        u16::from(from_subclass) << 8 | u16::from(subclass),
+    );
+    if t.last_known_order.get() == key {
+        return true;
+    }
+    let known = knows_class_edge(t, class_of(t, from_lock, from_subclass), class_of(t, to, subclass));
+    if known {
+        t.last_known_order.set(key);
+    }
+    known
 }
 
 /// Whether this thread knows the class order `from -> to` is recorded.
@@ -110,15 +155,27 @@ fn current_name() -> Arc<str> {
 /// `from_site` to one acquired at `to_site`: one per pair of sites, whose
 /// stack is captured (unresolved) by the first such edge.
 pub(super) fn evidence(from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
+    let key = (from_site as *const Location<'_> as usize, to_site as *const Location<'_> as usize);
+    let last = THREAD.try_with(|t| t.last_record.get()).ok().filter(|&(k, record)| k == key && !record.is_null());
+    if let Some((_, record)) = last {
+        // SAFETY: `last_record` holds a pointer to a record that `SLOW`
+        // keeps alive in an `Arc` (it is cleared before `SLOW` goes), so
+        // the count can be raised for a new `Arc`.
+        return unsafe {
+            Arc::increment_strong_count(record);
+            Arc::from_raw(record)
+        };
+    }
     let fresh =
         || Arc::new(EdgeRecord { from_site, to_site, thread: thread_name(), trace: Arc::new(Trace::capture()) });
-    let key = (from_site as *const Location<'_> as usize, to_site as *const Location<'_> as usize);
     SLOW.try_with(|s| {
-        if let Some(record) = s.borrow().records.get(&key) {
-            return record.clone();
-        }
-        let record = fresh();
-        s.borrow_mut().records.insert(key, record.clone());
+        let known = s.borrow().records.get(&key).cloned();
+        let record = known.unwrap_or_else(|| {
+            let record = fresh();
+            s.borrow_mut().records.insert(key, record.clone());
+            record
+        });
+        let _ = THREAD.try_with(|t| t.last_record.set((key, Arc::as_ptr(&record))));
         record
     })
     .unwrap_or_else(|_| fresh())

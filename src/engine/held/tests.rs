@@ -49,11 +49,16 @@ fn entry(id: u64, subclass: u8, access: Access) -> HeldEntry {
         acquired_at: Location::caller(),
         subclass,
         in_graph: false,
+        parked: None,
     }
 }
 
 fn same(a: &HeldEntry, b: &HeldEntry) -> bool {
-    a.id == b.id && a.subclass == b.subclass && a.access == b.access && a.in_graph == b.in_graph
+    a.id == b.id
+        && a.subclass == b.subclass
+        && a.access == b.access
+        && a.in_graph == b.in_graph
+        && a.parked.map(|p| p.0) == b.parked.map(|p| p.0)
 }
 
 proptest! {
@@ -64,10 +69,13 @@ proptest! {
         for op in ops {
             match op {
                 Op::Push { lock, subclass, access, inline } => {
-                    let e = entry(POOL[lock], subclass, Access::ALL[access]);
+                    let mut e = entry(POOL[lock], subclass, Access::ALL[access]);
                     if inline && model.len() < INLINE {
                         stack.push_inline(e.id, &e.lock, e.access, e.acquired_at, e.subclass);
                     } else {
+                        // Some entries parked an edge (only the parking path
+                        // pushes those, and never inline).
+                        e.parked = (lock % 2 == 1).then(|| (POOL[(lock + 1) % POOL.len()], Location::caller()));
                         prop_assert!(stack.push(e));
                     }
                     model.push(e);
@@ -101,6 +109,7 @@ proptest! {
                 prop_assert_eq!(stack.id_at(i), expected.id);
                 prop_assert_eq!(stack.lock_at(i).1, expected.subclass);
                 prop_assert_eq!(stack.site_at(i).1, expected.in_graph);
+                prop_assert_eq!(stack.parked_at(i).map(|p| p.0), expected.parked.map(|p| p.0));
             }
             prop_assert!(stack.get(model.len()).is_none());
             prop_assert_eq!(stack.id_at(model.len()), 0);

@@ -1,0 +1,171 @@
+//! A lock's first in-edge, parked in the lock itself.
+//!
+//! Most locks are short-lived leaves: created, taken once under a
+//! long-lived lock, dropped. Such a lock cannot be on a cycle while nothing
+//! is acquired under it, and its in-edge matters only once something is.
+//! So the first acquisition of a brand-new lock under exactly one held lock
+//! parks the edge in the lock (the source's id and the edge's record)
+//! instead of the registry: dropping the lock discards it, and nothing
+//! global is touched.
+//!
+//! Invariant: a lock is never held by a thread acquiring another lock while
+//! its parked edge is neither in the registry nor known to that thread.
+//! - Every acquisition of a lock other than the parking one leaves the
+//!   fast path on the `PARKED` flag and publishes the edge to the registry
+//!   ([`settle`]) before the lock is held.
+//! - The parking thread keeps the edge in its held entry, and publishes it
+//!   when the lock, still held, becomes the source of an edge (the lock's
+//!   promotion).
+//!
+//! So every cycle through a parked lock is in the graph when it closes.
+//! Publishing twice is harmless: the registry keeps one edge per pair.
+
+use std::panic::Location;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::graph::{EdgeRecord, Evidence};
+use super::held::{acquisition_key, HeldEntry};
+use super::id::{IdBlock, LockId, LockState, PARKED};
+use super::thread::{evidence, knows_class_order, ThreadState};
+use super::{registry, Access};
+use crate::report::LockInfo;
+
+/// The slot of a parked edge: the source's id, and the record as a raw
+/// `Arc` (null when empty or taken).
+#[derive(Debug)]
+pub(crate) struct ParkedEdge {
+    from: AtomicU64,
+    record: AtomicPtr<EdgeRecord>,
+}
+
+impl ParkedEdge {
+    pub(super) const fn new() -> Self {
+        ParkedEdge { from: AtomicU64::new(0), record: AtomicPtr::new(ptr::null_mut()) }
+    }
+
+    /// Fills the slot of a lock whose id this thread has just allocated
+    /// with `PARKED`.
+    fn fill(&self, from: LockId, record: Evidence) {
+        self.from.store(from, Ordering::Relaxed);
+        self.record.store(Arc::into_raw(record).cast_mut(), Ordering::Release);
+    }
+
+    /// Takes the edge of a lock flagged `PARKED`; `None` once it was taken
+    /// (the flag is then cleared). Callers are serialized by the registry,
+    /// so an empty slot with the flag still set is one whose parking thread
+    /// has not filled it yet, a few instructions away.
+    pub(super) fn take(&self, state: &LockState) -> Option<(LockId, Evidence)> {
+        loop {
+            if state.load().1 & PARKED == 0 {
+                return None;
+            }
+            let record = self.record.swap(ptr::null_mut(), Ordering::Acquire);
+            if !record.is_null() {
+                // SAFETY: a non-null slot holds a pointer from
+                // `Arc::into_raw` in `fill`, and the swap took it out, so
+                // this is its only owner.
+                return Some((self.from.load(Ordering::Relaxed), unsafe { Arc::from_raw(record) }));
+            }
+            std::thread::yield_now();
+        }
+    }
+}
+
+impl Drop for ParkedEdge {
+    fn drop(&mut self) {
+        let record = *self.record.get_mut();
+        if !record.is_null() {
+            // SAFETY: as in `take`; the lock is being dropped, so nobody
+            // else can reach the slot.
+            drop(unsafe { Arc::from_raw(record) });
+        }
+    }
+}
+
+/// The id of a lock this thread is about to hold, allocated with `flags`
+/// if it is new; a parked in-edge goes to the registry first.
+pub(super) fn settle(state: &LockState, ids: &IdBlock, flags: u64, lock: &LockInfo) -> LockId {
+    let id = state.id_with(ids, flags);
+    if state.load().1 & PARKED != 0 {
+        registry::publish_parked(state, id, *lock);
+    }
+    id
+}
+
+/// Acquires a brand-new lock under exactly one held lock, whose class
+/// order this thread knows, by parking the in-edge; `None` when this is
+/// not that case (the slow path then does the work).
+pub(super) fn park(
+    t: &ThreadState,
+    state: &LockState,
+    lock: &LockInfo,
+    access: Access,
+    subclass: u8,
+    site: &'static Location<'static>,
+) -> Option<LockId> {
+    if t.held.len() != 1 || !state.is_fresh() {
+        return None;
+    }
+    let from = t.held.id_at(0);
+    let (from_site, in_graph) = t.held.site_at(0);
+    // The source must already be in the graph, so that the edge has both
+    // ends there once published.
+    if from == 0 || !in_graph {
+        return None;
+    }
+    let (from_lock, from_subclass) = t.held.lock_at(0);
+    if !knows_class_order(t, (from, &from_lock, from_subclass), lock, subclass) {
+        return None;
+    }
+    let id = state.allocate_fresh(&t.ids, PARKED)?;
+    state.parked.fill(from, evidence(from_site, site));
+    t.known_edges.insert(from, id);
+    t.known_chains.insert(t.held.chain(), acquisition_key(id, subclass));
+    let entry = HeldEntry {
+        id,
+        lock: *lock,
+        access,
+        acquired_at: site,
+        subclass,
+        in_graph: false,
+        parked: Some((from, from_site)),
+    };
+    t.held.push(entry).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::Location;
+    use std::sync::Arc;
+
+    use super::super::id::{IdBlock, LockState, PARKED};
+    use super::super::thread::evidence;
+
+    #[test]
+    fn a_parked_record_is_owned_by_its_lock_until_taken() {
+        let record = evidence(Location::caller(), Location::caller());
+        let count = Arc::strong_count(&record);
+        let ids = IdBlock::new();
+
+        // Dropping the lock releases the record.
+        let state = LockState::new();
+        state.allocate_fresh(&ids, PARKED).unwrap();
+        state.parked.fill(7, record.clone());
+        assert_eq!(Arc::strong_count(&record), count + 1);
+        drop(state);
+        assert_eq!(Arc::strong_count(&record), count);
+
+        // Taking it hands it over once; the lock then owns nothing.
+        let state = LockState::new();
+        state.allocate_fresh(&ids, PARKED).unwrap();
+        state.parked.fill(9, record.clone());
+        let (from, taken) = state.parked.take(&state).unwrap();
+        assert!(from == 9 && Arc::ptr_eq(&taken, &record));
+        state.clear_flag(PARKED);
+        assert!(state.parked.take(&state).is_none());
+        drop((taken, state));
+        assert_eq!(Arc::strong_count(&record), count);
+    }
+}
