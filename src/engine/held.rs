@@ -275,6 +275,30 @@ impl HeldStack {
         self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(id, subclass)));
     }
 
+    /// [`push_inline`](Self::push_inline) of an entry that parked the
+    /// edge `parked` in a lock just created: every field is stored, the
+    /// lock's read word by word (see [`LockInfo::read_fresh`]).
+    #[inline]
+    pub(super) fn push_parked(
+        &self,
+        id: LockId,
+        lock: &LockInfo,
+        access: Access,
+        site: &'static Location<'static>,
+        subclass: u8,
+        parked: (LockId, &'static Location<'static>),
+    ) {
+        let len = self.len.get();
+        debug_assert!(len < INLINE);
+        self.ids[len].set(id);
+        self.locks[len].set(lock.read_fresh());
+        self.sites[len].set(site);
+        self.parked[len].set(parked);
+        self.tags[len].set(Tag::new(access, subclass, false).with_parked(true));
+        self.len.set(len + 1);
+        self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(id, subclass)));
+    }
+
     #[cold]
     #[inline(never)]
     fn push_spilled(&self, entry: HeldEntry) -> bool {

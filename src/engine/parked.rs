@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::graph::{EdgeRecord, Evidence};
-use super::held::{acquisition_key, HeldEntry};
+use super::held::acquisition_key;
 use super::id::{IdBlock, LockId, LockState, PARKED};
 use super::thread::{evidence, knows_class_order, ThreadState};
 use super::{registry, Access};
@@ -123,16 +123,8 @@ pub(super) fn park(
     state.parked.fill(from, evidence(from_site, site));
     t.known_edges.insert(from, id);
     t.known_chains.insert(t.held.chain(), acquisition_key(id, subclass));
-    let entry = HeldEntry {
-        id,
-        lock: *lock,
-        access,
-        acquired_at: site,
-        subclass,
-        in_graph: false,
-        parked: Some((from, from_site)),
-    };
-    t.held.push(entry).then_some(id)
+    t.held.push_parked(id, lock, access, site, subclass, (from, from_site));
+    Some(id)
 }
 
 #[cfg(test)]

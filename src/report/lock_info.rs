@@ -38,6 +38,23 @@ impl LockInfo {
         LockInfo { class: Some(class), ..self }
     }
 
+    /// A copy read field by field, word by word. A lock just created was
+    /// written that way, and a wider read of words still on their way to
+    /// memory waits for them to land (a failed store forwarding) instead of
+    /// taking them from the store buffer.
+    #[inline(always)]
+    pub(crate) fn read_fresh(&self) -> LockInfo {
+        // SAFETY: each pointer comes from a reference to a field of `self`,
+        // valid and aligned for its type.
+        unsafe {
+            LockInfo {
+                name: std::ptr::read_volatile(&self.name),
+                class: std::ptr::read_volatile(&self.class),
+                created_at: std::ptr::read_volatile(&self.created_at),
+            }
+        }
+    }
+
     /// The named class given at construction (`with_class`), if any; else
     /// the lock's class is its creation site.
     pub fn class(&self) -> Option<&'static LockClass> {
