@@ -261,16 +261,15 @@ impl HeldStack {
     ) {
         let len = self.len.get();
         debug_assert!(len < INLINE);
-        let tag = Tag::new(access, subclass, false);
-        // Loads are cheaper than stores here: the slot usually still holds
-        // this very entry, left by the last push at this depth, and then
-        // only the length and the hash change.
-        if self.ids[len].get() != id || !std::ptr::eq(self.sites[len].get(), site) || self.tags[len].get() != tag {
+        // The slot usually still holds this lock, left by the last push at
+        // this depth, and then its description (four words, which a lock's
+        // info never changes) is there already.
+        if self.ids[len].get() != id {
             self.ids[len].set(id);
             self.locks[len].set(*lock);
-            self.sites[len].set(site);
-            self.tags[len].set(tag);
         }
+        self.sites[len].set(site);
+        self.tags[len].set(Tag::new(access, subclass, false));
         self.len.set(len + 1);
         self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(id, subclass)));
     }
