@@ -32,12 +32,27 @@ use crate::report::LockInfo;
 use crate::LockClass;
 
 /// The tracking field of a lock.
+///
+/// Laid out so that a new lock is cheap to move: the fields that start at
+/// zero come first, 32 bytes that a construction writes in two aligned
+/// 16-byte stores, which the 16-byte loads of a copy right after can take
+/// from the store buffer (a load spanning two stores waits instead).
+#[repr(C)]
 pub(crate) struct LockTracker {
     #[cfg(lockorder_tracking)]
     state: LockState,
     #[cfg(lockorder_tracking)]
     info: LockInfo,
 }
+
+// The layout described above: the state's three words, then the info,
+// whose first word is its class.
+#[cfg(lockorder_tracking)]
+const _: () = assert!(
+    std::mem::size_of::<LockState>() == 24
+        && std::mem::offset_of!(LockTracker, info) == 24
+        && crate::report::LockInfo::CLASS_OFFSET == 0
+);
 
 impl LockTracker {
     /// A tracker for a lock created at the caller's location.

@@ -28,6 +28,7 @@ pub(super) const IN_GRAPH: u64 = 1 << 63;
 /// The tracking state every tracked lock carries: its word (id and flags)
 /// and the slot of a parked in-edge.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct LockState {
     word: AtomicU64,
     pub(super) parked: ParkedEdge,

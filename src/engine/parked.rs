@@ -35,6 +35,7 @@ use crate::report::LockInfo;
 /// The slot of a parked edge: the source's id, and the record as a raw
 /// `Arc` (null when empty or taken).
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct ParkedEdge {
     from: AtomicU64,
     record: AtomicPtr<EdgeRecord>,

@@ -23,13 +23,20 @@ use crate::LockClass;
 /// }
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct LockInfo {
-    name: Option<&'static str>,
+    // Zero unless given, next to the tracker's zeroed state (see
+    // `LockTracker`).
     class: Option<&'static LockClass>,
+    name: Option<&'static str>,
     created_at: &'static Location<'static>,
 }
 
 impl LockInfo {
+    /// Where `class` is (see `LockTracker` for why it comes first).
+    #[cfg(lockorder_tracking)]
+    pub(crate) const CLASS_OFFSET: usize = std::mem::offset_of!(LockInfo, class);
+
     pub(crate) const fn new(name: Option<&'static str>, created_at: &'static Location<'static>) -> Self {
         LockInfo { name, class: None, created_at }
     }
