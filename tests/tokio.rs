@@ -254,6 +254,34 @@ fn an_owned_guard_dropped_in_another_task_leaves_its_owners_set() {
     }
 }
 
+/// A guard handed off and dropped elsewhere while its task runs on is no
+/// longer a source of the orders that task records, even for a new lock
+/// whose order is kept in the lock itself.
+#[test]
+fn a_new_lock_taken_after_a_handed_off_guard_was_dropped_is_not_ordered_after_it() {
+    for flavor in RUNTIMES {
+        let rt = runtime(flavor);
+        let outer = Arc::new(Mutex::new_named("handed-off", 0));
+        // One class: the order of the first is known when the second comes.
+        let new_leaf = || lockorder::sync::Mutex::new(0);
+        let leaf = new_leaf();
+        rt.block_on(scope(async {
+            let guard = outer.clone().lock_owned().await;
+            // `handed-off` becomes the source of an order while held.
+            drop(new_leaf().lock().unwrap());
+            // Dropped on another thread while this task does not yield: its
+            // release waits in the task's inbox.
+            thread::spawn(move || drop(guard)).join().unwrap();
+            drop(leaf.lock().unwrap());
+        }));
+        // new-leaf -> handed-off: no cycle.
+        rt.block_on(scope(async {
+            let _leaf = leaf.lock().unwrap();
+            drop(outer.lock().await);
+        }));
+    }
+}
+
 #[test]
 #[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
 fn a_std_guard_held_across_an_await_is_reported() {

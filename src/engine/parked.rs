@@ -109,6 +109,15 @@ pub(super) fn park(
     if t.held.len() != 1 || !state.is_fresh() {
         return None;
     }
+    // Guards of this task dropped by other tasks leave first, as on the
+    // slow path: the held lock must really be held.
+    #[cfg(feature = "tokio")]
+    {
+        super::task::apply_released();
+        if t.held.len() != 1 {
+            return None;
+        }
+    }
     let from = t.held.id_at(0);
     let (from_site, in_graph) = t.held.site_at(0);
     // The source must already be in the graph, so that the edge has both

@@ -4,7 +4,10 @@
 //! A lock that has never been held while another was acquired (a leaf) has
 //! no out-edges, so it cannot be on a cycle. Its in-edges wait in a sharded
 //! table instead of the graph, and a short-lived leaf is forgotten without
-//! touching the graph at all. The first time a lock is held while another is
+//! touching the graph at all. (The first in-edge of a new lock taken under
+//! a single held lock does not even come here: it is parked in the lock,
+//! see `parked`, and reaches the table only if the lock is taken again.)
+//! The first time a lock is held while another is
 //! acquired it is promoted: its node and pending in-edges move into the
 //! graph before any out-edge is added, so every cycle is in the graph when
 //! it closes.
