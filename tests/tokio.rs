@@ -275,10 +275,8 @@ fn a_new_lock_taken_after_a_handed_off_guard_was_dropped_is_not_ordered_after_it
             drop(leaf.lock().unwrap());
         }));
         // new-leaf -> handed-off: no cycle.
-        rt.block_on(scope(async {
-            let _leaf = leaf.lock().unwrap();
-            drop(outer.lock().await);
-        }));
+        let _leaf = leaf.lock().unwrap();
+        drop(outer.blocking_lock());
     }
 }
 
