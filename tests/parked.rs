@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{assert_cycle, expect_no_violation, expect_violation, expect_violation_on_thread, Lock, KINDS};
+use std::sync::Barrier;
+
+use common::{assert_cycle, expect_no_violation, expect_violation, expect_violation_on_thread, Kind, Lock, KINDS};
 use lockorder::Policy;
 
 /// Holds `outer` made a source already (its order goes into the graph
@@ -67,5 +69,35 @@ fn a_parked_order_enters_the_graph_when_the_held_lock_becomes_a_source() {
             let _outer = outer.acquire();
         });
         assert_cycle(&report, &["outer", "leaf", "inner"]);
+    }
+}
+
+#[test]
+fn two_threads_taking_a_new_lock_at_once_both_record_their_order() {
+    lockorder::set_class_policy(Policy::Ignore);
+    let outers = [Lock::new(Kind::Mutex, "first-outer"), Lock::new(Kind::Mutex, "second-outer")];
+    for _ in 0..100 {
+        // Both threads find the lock new: one parks its order in it, the
+        // other publishes that order before recording its own.
+        let leaf = Lock::new(Kind::Mutex, "leaf");
+        let both_ready = Barrier::new(2);
+        std::thread::scope(|s| {
+            for outer in &outers {
+                let (leaf, both_ready) = (&leaf, &both_ready);
+                s.spawn(move || {
+                    under_warm(outer, || {
+                        both_ready.wait();
+                        drop(leaf.acquire());
+                    })
+                });
+            }
+        });
+        for (outer, name) in outers.iter().zip(["first-outer", "second-outer"]) {
+            let report = expect_violation(|| {
+                let _leaf = leaf.acquire();
+                let _outer = outer.acquire();
+            });
+            assert_cycle(&report, &[name, "leaf"]);
+        }
     }
 }
