@@ -21,6 +21,8 @@ mod hooks;
 #[cfg(lockorder_tracking)]
 mod id;
 #[cfg(lockorder_tracking)]
+mod last_record;
+#[cfg(lockorder_tracking)]
 mod parked;
 #[cfg(all(lockorder_tracking, feature = "record"))]
 mod recorder;

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use super::graph::{EdgeRecord, Evidence};
 use super::held::acquisition_key;
 use super::id::{IdBlock, LockId, LockState, PARKED};
-use super::thread::{evidence, knows_class_order, ThreadState};
+use super::thread::{self, evidence, knows_class_order, ThreadState};
 use super::{registry, Access};
 use crate::report::LockInfo;
 
@@ -80,7 +80,7 @@ impl Drop for ParkedEdge {
         if !record.is_null() {
             // SAFETY: as in `take`; the lock is being dropped, so nobody
             // else can reach the slot.
-            drop(unsafe { Arc::from_raw(record) });
+            thread::give_back(unsafe { Arc::from_raw(record) });
         }
     }
 }
@@ -145,29 +145,59 @@ mod tests {
     use super::super::id::{IdBlock, LockState, PARKED};
     use super::super::thread::evidence;
 
+    /// A lock parked with `record`'s edge from `from`.
+    fn parked_lock(ids: &IdBlock, from: u64, record: &Arc<super::EdgeRecord>) -> LockState {
+        let state = LockState::new();
+        state.allocate_fresh(ids, PARKED).unwrap();
+        state.parked.fill(from, record.clone());
+        state
+    }
+
     #[test]
-    fn a_parked_record_is_owned_by_its_lock_until_taken() {
-        let record = evidence(Location::caller(), Location::caller());
+    fn a_parked_record_is_owned_by_its_lock_until_taken_or_dropped() {
+        let site = Location::caller();
+        let record = evidence(site, site);
         let count = Arc::strong_count(&record);
         let ids = IdBlock::new();
 
-        // Dropping the lock releases the record.
-        let state = LockState::new();
-        state.allocate_fresh(&ids, PARKED).unwrap();
-        state.parked.fill(7, record.clone());
-        assert_eq!(Arc::strong_count(&record), count + 1);
-        drop(state);
-        assert_eq!(Arc::strong_count(&record), count);
-
         // Taking it hands it over once; the lock then owns nothing.
-        let state = LockState::new();
-        state.allocate_fresh(&ids, PARKED).unwrap();
-        state.parked.fill(9, record.clone());
+        let state = parked_lock(&ids, 9, &record);
+        assert_eq!(Arc::strong_count(&record), count + 1);
         let (from, taken) = state.parked.take(&state).unwrap();
         assert!(from == 9 && Arc::ptr_eq(&taken, &record));
         state.clear_flag(PARKED);
         assert!(state.parked.take(&state).is_none());
         drop((taken, state));
         assert_eq!(Arc::strong_count(&record), count);
+
+        // Dropped on another thread: the reference goes back at once.
+        let state = parked_lock(&ids, 7, &record);
+        std::thread::spawn(move || drop(state)).join().unwrap();
+        assert_eq!(Arc::strong_count(&record), count);
+
+        // Dropped on this thread, whose last record it is: the reference
+        // is kept as a spare, and the next request gets it.
+        drop(parked_lock(&ids, 7, &record));
+        assert_eq!(Arc::strong_count(&record), count + 1);
+        let again = evidence(site, site);
+        assert!(Arc::ptr_eq(&again, &record));
+        assert_eq!(Arc::strong_count(&record), count + 1);
+        drop(again);
+        assert_eq!(Arc::strong_count(&record), count);
+    }
+
+    #[test]
+    fn spare_references_go_with_the_thread() {
+        let weak = std::thread::spawn(|| {
+            let site = Location::caller();
+            let record = evidence(site, site);
+            for from in 1..4 {
+                drop(parked_lock(&IdBlock::new(), from, &record));
+            }
+            Arc::downgrade(&record)
+        })
+        .join()
+        .unwrap();
+        assert!(weak.upgrade().is_none(), "the thread's spares kept its record alive");
     }
 }

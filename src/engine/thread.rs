@@ -17,6 +17,7 @@ use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
 use super::id::{IdBlock, LockId};
+use super::last_record::{LastRecord, SitePair};
 use crate::report::{LockInfo, Trace};
 use crate::LockClass;
 
@@ -36,10 +37,9 @@ pub(super) struct ThreadState {
     /// Set while a handler runs or a report is built: acquisitions made
     /// then are not tracked.
     pub(super) suspended: Cell<bool>,
-    /// The last record [`evidence`] handed out, by its pair of sites: the
-    /// one a stream of new locks taken at one place asks for again and
-    /// again. Owned by `SLOW`, which clears this when it goes.
-    last_record: Cell<(SitePair, *const EdgeRecord)>,
+    /// The last record [`evidence`] handed out, with spare references.
+    /// Kept alive by `SLOW`, which clears this when it goes.
+    last_record: LastRecord,
     /// The last class order [`knows_class_order`] found known, by what
     /// decides it.
     last_known_order: Cell<OrderKey>,
@@ -59,7 +59,7 @@ impl ThreadState {
             known_class_edges: PairCache::new(),
             ids: IdBlock::new(),
             suspended: Cell::new(false),
-            last_record: Cell::new(((0, 0), std::ptr::null())),
+            last_record: LastRecord::new(),
             last_known_order: Cell::new((0, 0, 0, 0)),
         }
     }
@@ -70,9 +70,6 @@ thread_local! {
     static SLOW: RefCell<SlowState> = RefCell::new(SlowState::default());
 }
 
-/// A pair of acquisition sites, by address.
-type SitePair = (usize, usize);
-
 #[derive(Default)]
 struct SlowState {
     name: Option<Arc<str>>,
@@ -81,8 +78,8 @@ struct SlowState {
 
 impl Drop for SlowState {
     fn drop(&mut self) {
-        // The records go: so does the pointer to one of them.
-        let _ = THREAD.try_with(|t| t.last_record.set(((0, 0), std::ptr::null())));
+        // The records go: the spares of the last one go first.
+        let _ = THREAD.try_with(|t| t.last_record.clear());
     }
 }
 
@@ -156,15 +153,8 @@ fn current_name() -> Arc<str> {
 /// stack is captured (unresolved) by the first such edge.
 pub(super) fn evidence(from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
     let key = (from_site as *const Location<'_> as usize, to_site as *const Location<'_> as usize);
-    let last = THREAD.try_with(|t| t.last_record.get()).ok().filter(|&(k, record)| k == key && !record.is_null());
-    if let Some((_, record)) = last {
-        // SAFETY: `last_record` holds a pointer to a record that `SLOW`
-        // keeps alive in an `Arc` (it is cleared before `SLOW` goes), so
-        // the count can be raised for a new `Arc`.
-        return unsafe {
-            Arc::increment_strong_count(record);
-            Arc::from_raw(record)
-        };
+    if let Ok(Some(record)) = THREAD.try_with(|t| t.last_record.get(key)) {
+        return record;
     }
     let fresh =
         || Arc::new(EdgeRecord { from_site, to_site, thread: thread_name(), trace: Arc::new(Trace::capture()) });
@@ -175,10 +165,18 @@ pub(super) fn evidence(from_site: &'static Location<'static>, to_site: &'static 
             s.borrow_mut().records.insert(key, record.clone());
             record
         });
-        let _ = THREAD.try_with(|t| t.last_record.set((key, Arc::as_ptr(&record))));
+        let _ = THREAD.try_with(|t| t.last_record.set(key, &record));
         record
     })
     .unwrap_or_else(|_| fresh())
+}
+
+/// Hands back a reference to a record, which this thread keeps as a spare
+/// if the record is its last one (see [`LastRecord`]).
+pub(super) fn give_back(record: Evidence) {
+    // If the thread's state is out of reach, the closure is dropped with
+    // the record in it: the reference goes back to the shared count.
+    let _ = THREAD.try_with(move |t| t.last_record.absorb(record));
 }
 
 /// Stops tracking on this thread until dropped (also when unwinding).
