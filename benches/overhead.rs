@@ -29,7 +29,10 @@ macro_rules! lock_impl {
             fn create() -> Self {
                 <$ty>::new(())
             }
-            #[inline]
+            // Inlined, as `lock().unwrap()` is in user code: a call here
+            // would return the guard through memory when it is larger than
+            // two words, and the copy right after would be measured too.
+            #[inline(always)]
             fn acquire(&self) -> Self::Guard<'_> {
                 let $l = self;
                 $acquire
