@@ -69,22 +69,52 @@ fn single<L: Lock>(group: &mut Group<'_>) {
     group.bench_function(L::NAME, |b| b.iter(|| drop(black_box(lock.acquire()))));
 }
 
-/// Takes every lock of `locks` in order, then releases them.
-#[inline]
-fn nest<L: Lock>(locks: &[L]) {
-    match locks {
-        [] => {}
-        [first, rest @ ..] => {
-            let _held = black_box(first.acquire());
-            nest(rest);
-        }
-    }
+/// Takes both locks in order, then releases them, in straight-line code:
+/// `let a = A.lock(); let b = B.lock();` in one function, as the RwLock
+/// rows do.
+#[inline(always)]
+fn nest<L: Lock>([a, b]: &[L; 2]) {
+    let _a = black_box(a.acquire());
+    drop(black_box(b.acquire()));
 }
 
-fn nested<L: Lock>(group: &mut Group<'_>, depth: usize) {
-    let locks: Vec<L> = (0..depth).map(|_| L::create()).collect();
-    nest(&locks);
-    group.bench_function(L::NAME, |b| b.iter(|| nest(&locks)));
+/// [`nest`] four deep.
+#[inline(always)]
+fn nest4<L: Lock>([a, b, c, d]: &[L; 4]) {
+    let _a = black_box(a.acquire());
+    let _b = black_box(b.acquire());
+    let _c = black_box(c.acquire());
+    drop(black_box(d.acquire()));
+}
+
+fn nested<L: Lock>(group: &mut Group<'_>) {
+    let pair = [L::create(), L::create()];
+    nest(&pair);
+    group.bench_function(L::NAME, |b| b.iter(|| nest(&pair)));
+}
+
+/// Takes and releases `lock` in a function of its own, not inlined.
+#[inline(never)]
+fn take_in_a_call<L: Lock>(lock: &L) {
+    drop(black_box(lock.acquire()));
+}
+
+/// The nested pair with the inner lock taken in a called function: the
+/// outer guard lives across the call.
+fn nested_through_a_call<L: Lock>(group: &mut Group<'_>) {
+    let [a, b] = [L::create(), L::create()];
+    let pair = || {
+        let _a = black_box(a.acquire());
+        take_in_a_call(&b);
+    };
+    pair();
+    group.bench_function(L::NAME, |bench| bench.iter(pair));
+}
+
+fn nested4<L: Lock>(group: &mut Group<'_>) {
+    let locks = [L::create(), L::create(), L::create(), L::create()];
+    nest4(&locks);
+    group.bench_function(L::NAME, |b| b.iter(|| nest4(&locks)));
 }
 
 /// Keeps each thread's locks on cache lines of their own.
@@ -139,7 +169,7 @@ fn churn<L: Lock>(group: &mut Group<'_>) {
 fn chain<L: Lock>(n: usize) -> Vec<L> {
     let locks: Vec<L> = (0..=n).map(|_| L::create()).collect();
     for pair in locks.windows(2) {
-        nest(pair);
+        nest(pair.try_into().unwrap());
     }
     locks
 }
@@ -269,11 +299,15 @@ fn overhead(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("2 nested pair");
-    for_each_lock!(&mut group, nested, 2);
+    for_each_lock!(&mut group, nested);
+    group.finish();
+
+    let mut group = c.benchmark_group("2b nested pair, the inner lock taken in a call");
+    for_each_lock!(&mut group, nested_through_a_call);
     group.finish();
 
     let mut group = c.benchmark_group("3 nested depth 4");
-    for_each_lock!(&mut group, nested, 4);
+    for_each_lock!(&mut group, nested4);
     group.finish();
 
     let mut group = c.benchmark_group("4 disjoint pairs, per thread");
