@@ -192,6 +192,15 @@ impl HeldStack {
         self.get(i).map_or((HeldEntry::EMPTY.lock, 0), |e| (e.lock, e.subclass))
     }
 
+    /// The nesting level of entry `i` (`i` must be held).
+    #[inline]
+    pub(super) fn subclass_at(&self, i: usize) -> u8 {
+        if i < INLINE && i < self.len() {
+            return self.tags[i].get().subclass();
+        }
+        self.get(i).map_or(0, |e| e.subclass)
+    }
+
     /// Where entry `i` was acquired, and whether it entered the graph
     /// during this hold (`i` must be held).
     #[inline]

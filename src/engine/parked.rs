@@ -26,7 +26,6 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::graph::{EdgeRecord, Evidence};
-use super::held::acquisition_key;
 use super::id::{IdBlock, LockId, LockState, PARKED};
 use super::thread::{self, evidence, knows_class_order, ThreadState};
 use super::{registry, Access};
@@ -125,14 +124,14 @@ pub(super) fn park(
     if from == 0 || !in_graph {
         return None;
     }
-    let (from_lock, from_subclass) = t.held.lock_at(0);
-    if !knows_class_order(t, (from, &from_lock, from_subclass), lock, subclass) {
+    if !knows_class_order(t, (0, from), lock, subclass) {
         return None;
     }
     let id = state.allocate_fresh(&t.ids, PARKED)?;
     state.parked.fill(from, evidence(from_site, site));
-    t.known_edges.insert(from, id);
-    t.known_chains.insert(t.held.chain(), acquisition_key(id, subclass));
+    // Nothing goes in the thread's caches: a lock taken again is rare
+    // among new ones, and its next acquisition takes the cold path anyway,
+    // to publish the parked edge.
     t.held.push_parked(id, lock, access, site, subclass, (from, from_site));
     Some(id)
 }

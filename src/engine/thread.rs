@@ -98,25 +98,25 @@ pub(super) fn class_of(t: &ThreadState, lock: &LockInfo, subclass: u8) -> ClassI
     })
 }
 
-/// Whether this thread knows the class order from the held lock `from`
-/// (`from_lock` at level `from_subclass`) into `to` at level `subclass`
-/// is recorded.
-pub(super) fn knows_class_order(
-    t: &ThreadState,
-    (from, from_lock, from_subclass): (LockId, &LockInfo, u8),
-    to: &LockInfo,
-    subclass: u8,
-) -> bool {
+/// Whether this thread knows the class order from the held lock `from` (at
+/// index `index` of the held stack) into `to` at level `subclass` is
+/// recorded.
+#[inline]
+pub(super) fn knows_class_order(t: &ThreadState, (index, from): (usize, LockId), to: &LockInfo, subclass: u8) -> bool {
+    let from_subclass = t.held.subclass_at(index);
     let key: OrderKey = (
         from,
         to.created_at() as *const Location<'_> as usize,
         to.class().map_or(0, |c| c as *const LockClass as usize),
         u16::from(from_subclass) << 8 | u16::from(subclass),
     );
-    if t.last_known_order.get() == key {
-        return true;
-    }
-    let known = knows_class_edge(t, class_of(t, from_lock, from_subclass), class_of(t, to, subclass));
+    t.last_known_order.get() == key || knows_class_order_slow(t, index, key, to)
+}
+
+#[cold]
+fn knows_class_order_slow(t: &ThreadState, index: usize, key: OrderKey, to: &LockInfo) -> bool {
+    let (from_lock, from_subclass) = t.held.lock_at(index);
+    let known = knows_class_edge(t, class_of(t, &from_lock, from_subclass), class_of(t, to, key.3 as u8));
     if known {
         t.last_known_order.set(key);
     }
@@ -151,11 +151,17 @@ fn current_name() -> Arc<str> {
 /// The record of an edge this thread creates from a lock acquired at
 /// `from_site` to one acquired at `to_site`: one per pair of sites, whose
 /// stack is captured (unresolved) by the first such edge.
+#[inline]
 pub(super) fn evidence(from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
     let key = (from_site as *const Location<'_> as usize, to_site as *const Location<'_> as usize);
-    if let Ok(Some(record)) = THREAD.try_with(|t| t.last_record.get(key)) {
-        return record;
+    match THREAD.try_with(|t| t.last_record.get(key)) {
+        Ok(Some(record)) => record,
+        _ => new_evidence(key, from_site, to_site),
     }
+}
+
+#[cold]
+fn new_evidence(key: SitePair, from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
     let fresh =
         || Arc::new(EdgeRecord { from_site, to_site, thread: thread_name(), trace: Arc::new(Trace::capture()) });
     SLOW.try_with(|s| {
