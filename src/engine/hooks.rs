@@ -27,8 +27,9 @@ pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> Loc
 /// [`acquire`] at nesting level `subclass` of the lock's class.
 ///
 /// Only the fast path is inlined into the caller; anything else (a lock
-/// without an id yet, a held set the cache does not know, deep nesting, a
-/// suspended thread) goes to [`acquire_cold`].
+/// without an id yet or with an order parked in it, a held set the cache
+/// does not know, deep nesting, a suspended thread) goes to
+/// [`acquire_cold`].
 #[track_caller]
 #[inline(always)]
 pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> LockId {
@@ -51,9 +52,10 @@ pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access,
     }
 }
 
-/// Everything [`acquire_nested`] does not do inline: allocates the id,
-/// pushes without a cache probe when nothing is held, and hands the rest to
-/// the slow path.
+/// Everything [`acquire_nested`] does not do inline: parks the order of a
+/// new lock taken under one held lock (see `parked`), publishes a parked
+/// order, allocates the id, pushes without a cache probe when nothing is
+/// held, and hands the rest to the slow path.
 #[cold]
 #[inline(never)]
 #[track_caller]

@@ -2,11 +2,13 @@
 //! graphs of lock instances and of lock classes, per-task held sets.
 //!
 //! It knows nothing of std, parking_lot or tokio types: it sees a
-//! [`LockState`] word, a [`LockInfo`], an [`Access`], a nesting level and
-//! the caller's `Location`. The fast path ([`acquire`] when this thread's
-//! cache knows the pair (held-set hash, lock)) touches only thread-local
-//! state; the slow path ([`slow`]) records new instance and class orders
-//! and reports cycles.
+//! [`LockState`] (the lock's id and flags, and a slot for a parked order),
+//! a [`LockInfo`], an [`Access`], a nesting level and the caller's
+//! `Location`. The fast path ([`acquire`] when this thread's cache knows
+//! the pair (held-set hash, lock)) touches only thread-local state; a new
+//! lock taken under one held lock parks that order in itself ([`parked`]);
+//! the slow path ([`slow`]) records new instance and class orders and
+//! reports cycles.
 
 #[cfg(lockorder_tracking)]
 mod cache;
