@@ -58,7 +58,7 @@ impl HeldEntry {
 /// An entry's small fields packed in one word, so that a push stores them
 /// at once: the access, the nesting level, the in-graph flag, and whether
 /// the entry parked an edge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 struct Tag(u32);
 
 impl Tag {

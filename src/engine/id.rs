@@ -66,12 +66,8 @@ impl LockState {
 
     #[cold]
     fn allocate(&self, ids: &IdBlock, flags: u64) -> LockId {
-        let fresh = ids.next();
-        match self.word.compare_exchange(0, fresh | flags, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => fresh,
-            // Another thread allocated first; its id wins, ours is skipped.
-            Err(current) => current & ID_MASK,
-        }
+        // If another thread allocated first, its id wins and ours is skipped.
+        self.allocate_fresh(ids, flags).unwrap_or_else(|| self.word.load(Ordering::Relaxed) & ID_MASK)
     }
 
     /// The id, if one was ever allocated, and the flags.

@@ -45,10 +45,10 @@ impl LockInfo {
         LockInfo { class: Some(class), ..self }
     }
 
-    /// A copy read field by field, word by word. A lock just created was
-    /// written that way, and a wider read of words still on their way to
-    /// memory waits for them to land (a failed store forwarding) instead of
-    /// taking them from the store buffer.
+    /// A copy read field by field. A lock just created was written that
+    /// way, and a wider read spanning fields still on their way to memory
+    /// waits for them to land (a failed store forwarding) instead of taking
+    /// them from the store buffer.
     #[inline(always)]
     pub(crate) fn read_fresh(&self) -> LockInfo {
         // SAFETY: each pointer comes from a reference to a field of `self`,

@@ -122,9 +122,12 @@ fn tags_keep_every_access_level_and_flag() {
     for (index, &access) in Access::ALL.iter().enumerate() {
         assert_eq!(access as usize, index, "Access::ALL is in declaration order");
         for subclass in [0, 1, 255] {
-            for in_graph in [false, true] {
-                let tag = Tag::new(access, subclass, in_graph);
-                assert_eq!((tag.access(), tag.subclass(), tag.in_graph()), (access, subclass, in_graph));
+            for (in_graph, parked) in [(false, false), (true, false), (false, true), (true, true)] {
+                let tag = Tag::new(access, subclass, in_graph).with_parked(parked);
+                assert_eq!(
+                    (tag.access(), tag.subclass(), tag.in_graph(), tag.parked()),
+                    (access, subclass, in_graph, parked)
+                );
             }
         }
     }
