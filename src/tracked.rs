@@ -16,11 +16,13 @@
 use std::marker::PhantomData;
 use std::panic::Location;
 
+mod guard;
 #[cfg(feature = "tokio")]
 mod task;
 #[cfg(feature = "tokio")]
 mod task_token;
 
+pub(crate) use self::guard::{Release, ReleaseOnUnwind, TrackedGuard};
 #[cfg(feature = "tokio")]
 pub(crate) use self::task::TaskSet;
 #[cfg(feature = "tokio")]
@@ -186,7 +188,19 @@ pub(crate) struct HeldToken<'a> {
     lock: PhantomData<&'a LockTracker>,
 }
 
-impl HeldToken<'_> {
+impl<'a> HeldToken<'a> {
+    /// `f`, made to release this token as it returns or unwinds: for a
+    /// once-cell, whose completion comes after `f`, inside the wrapped
+    /// cell's method, and may let a waiter free the cell. The completion is
+    /// the cell's unlock; nothing of the cell is touched after it.
+    #[inline]
+    pub(crate) fn released_after<R, F: FnOnce() -> R>(self, f: F) -> impl FnOnce() -> R + use<'a, R, F> {
+        move || {
+            let _released_after_f = self;
+            f()
+        }
+    }
+
     /// Takes the lock out of the held set and records its re-acquisition
     /// with the caller's location: for a condition variable's wait, which
     /// unlocks and relocks the mutex while other locks stay held.
@@ -251,6 +265,20 @@ impl HeldToken<'_> {
         let _ = (access, site);
     }
 }
+
+impl Release for HeldToken<'_> {
+    #[inline(always)]
+    fn release(&mut self) {
+        #[cfg(lockorder_tracking)]
+        {
+            engine::release(&self.tracker.state, self.id);
+            self.id = 0;
+        }
+    }
+}
+
+/// The guard of a lock whose token is a [`HeldToken`].
+pub(crate) type Guard<'a, G> = TrackedGuard<G, HeldToken<'a>>;
 
 #[cfg(lockorder_tracking)]
 impl Drop for HeldToken<'_> {

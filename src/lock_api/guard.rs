@@ -76,7 +76,8 @@ macro_rules! guard_unlocked {
         where
             F: FnOnce() -> U,
         {
-            ::lock_api::$guard::$name(&mut s.inner, $crate::lock_api::guard::while_unlocked(&mut s.token, $access, f))
+            let (guard, token) = s.inner.parts_mut();
+            ::lock_api::$guard::$name(guard, $crate::lock_api::guard::while_unlocked(token, $access, f))
         }
     };
 }
@@ -97,9 +98,7 @@ macro_rules! guard_fair {
             $(#[$unlock_fair])*
             #[inline]
             pub fn unlock_fair(s: Self) {
-                let $guard { inner, token, .. } = s;
-                ::lock_api::$guard::unlock_fair(inner);
-                drop(token);
+                s.inner.unlock_with(::lock_api::$guard::unlock_fair);
             }
             $(
                 $crate::lock_api::guard::guard_unlocked!($(#[$unlocked_fair])* $guard::unlocked_fair($access));
@@ -108,7 +107,7 @@ macro_rules! guard_fair {
                 #[track_caller]
                 #[inline]
                 pub fn bump(s: &mut Self) {
-                    s.token.relock_as($access);
+                    s.inner.token_mut().relock_as($access);
                     ::lock_api::$guard::bump(&mut s.inner);
                 }
             )?
@@ -118,7 +117,7 @@ macro_rules! guard_fair {
 
 /// `map`, `try_map` and the `try_map` with an error value (`$or_err`, as
 /// lock_api names it on `$guard`) of `$guard`, into `$mapped`, inside the
-/// guard's impl. `$rest` are the guard's fields besides `inner` and `token`,
+/// guard's impl. `$rest` are the guard's fields besides `inner`,
 /// `[$($m)*]` is `[mut]` when the guard gives mutable access, and `$p` its
 /// generics between `'a` and `T`. Each method's docs come before its name.
 macro_rules! guard_map {
@@ -134,8 +133,7 @@ macro_rules! guard_map {
         where
             F: FnOnce(&$($m)* T) -> &$($m)* U,
         {
-            let $guard { inner, token, .. } = s;
-            $mapped { inner: ::lock_api::$guard::map(inner, f), token }
+            $mapped { inner: s.inner.map(|inner, mut on_unwind| ::lock_api::$guard::map(inner, move |t| on_unwind.run(|| f(t)))) }
         }
 
         $(#[$try_map])*
@@ -144,10 +142,13 @@ macro_rules! guard_map {
         where
             F: FnOnce(&$($m)* T) -> Option<&$($m)* U>,
         {
-            let $guard { inner, token, $($rest),* } = s;
-            match ::lock_api::$guard::try_map(inner, f) {
-                Ok(inner) => Ok($mapped { inner, token }),
-                Err(inner) => Err($guard { inner, token, $($rest),* }),
+            let $guard { inner, $($rest),* } = s;
+            let mapped = inner.try_map(|inner, mut on_unwind| {
+                ::lock_api::$guard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+            });
+            match mapped {
+                Ok(inner) => Ok($mapped { inner }),
+                Err((inner, ())) => Err($guard { inner, $($rest),* }),
             }
         }
 
@@ -157,10 +158,10 @@ macro_rules! guard_map {
         where
             F: FnOnce(&$($m)* T) -> Result<&$($m)* U, E>,
         {
-            let $guard { inner, token, $($rest),* } = s;
-            match ::lock_api::$guard::$or_err(inner, f) {
-                Ok(inner) => Ok($mapped { inner, token }),
-                Err((inner, e)) => Err(($guard { inner, token, $($rest),* }, e)),
+            let $guard { inner, $($rest),* } = s;
+            match inner.try_map(|inner, mut on_unwind| ::lock_api::$guard::$or_err(inner, move |t| on_unwind.run(|| f(t)))) {
+                Ok(inner) => Ok($mapped { inner }),
+                Err((inner, e)) => Err(($guard { inner, $($rest),* }, e)),
             }
         }
     };

@@ -6,7 +6,7 @@ use ::lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::MutexGuard;
 use crate::report::LockInfo;
-use crate::tracked::{Access, LockTracker};
+use crate::tracked::{Access, Guard, LockTracker};
 
 /// A mutual exclusion lock over any raw mutex `R`, whose acquisitions are
 /// checked for lock-order violations: a drop-in for
@@ -138,7 +138,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[inline(always)]
     pub fn lock(&self) -> MutexGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::Lock);
-        MutexGuard { inner: self.inner.lock(), token, lock: self }
+        MutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
     }
 
     /// Attempts to acquire the mutex without blocking.
@@ -160,7 +160,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[inline(always)]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, R, T>> {
         let inner = self.inner.try_lock()?;
-        Some(MutexGuard { inner, token: self.tracker.acquired(Access::Lock), lock: self })
+        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquired(Access::Lock)), lock: self })
     }
 
     lock_state! {
@@ -219,7 +219,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
         // SAFETY: the caller guarantees that the mutex is locked and that no
         // other guard owns that lock.
         let inner = unsafe { self.inner.make_guard_unchecked() };
-        MutexGuard { inner, token: self.tracker.adopt(Access::Lock), lock: self }
+        MutexGuard { inner: Guard::new(inner, self.tracker.adopt(Access::Lock)), lock: self }
     }
 
     force_unlock! {
@@ -345,7 +345,7 @@ impl<R: RawMutexTimed, T: ?Sized> Mutex<R, T> {
     #[inline]
     pub fn try_lock_for(&self, timeout: R::Duration) -> Option<MutexGuard<'_, R, T>> {
         let inner = self.inner.try_lock_for(timeout)?;
-        Some(MutexGuard { inner, token: self.tracker.acquire(Access::Lock), lock: self })
+        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Lock)), lock: self })
     }
 
     /// Attempts to acquire the mutex, waiting until `timeout` at most; as
@@ -371,7 +371,7 @@ impl<R: RawMutexTimed, T: ?Sized> Mutex<R, T> {
     #[inline]
     pub fn try_lock_until(&self, timeout: R::Instant) -> Option<MutexGuard<'_, R, T>> {
         let inner = self.inner.try_lock_until(timeout)?;
-        Some(MutexGuard { inner, token: self.tracker.acquire(Access::Lock), lock: self })
+        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Lock)), lock: self })
     }
 }
 

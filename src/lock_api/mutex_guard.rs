@@ -4,7 +4,7 @@ use ::lock_api::{RawMutex, RawMutexFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::Mutex;
-use crate::tracked::{Access, HeldToken};
+use crate::tracked::{Access, Guard};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped.
 ///
@@ -14,8 +14,7 @@ use crate::tracked::{Access, HeldToken};
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, R: RawMutex, T: ?Sized> {
-    pub(crate) inner: ::lock_api::MutexGuard<'a, R, T>,
-    pub(crate) token: HeldToken<'a>,
+    pub(crate) inner: Guard<'a, ::lock_api::MutexGuard<'a, R, T>>,
     pub(super) lock: &'a Mutex<R, T>,
 }
 
@@ -24,8 +23,7 @@ pub struct MutexGuard<'a, R: RawMutex, T: ?Sized> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedMutexGuard<'a, R: RawMutex, T: ?Sized> {
-    inner: ::lock_api::MappedMutexGuard<'a, R, T>,
-    token: HeldToken<'a>,
+    inner: Guard<'a, ::lock_api::MappedMutexGuard<'a, R, T>>,
 }
 
 impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
@@ -148,7 +146,7 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     /// ```
     #[inline]
     pub fn leak(s: Self) -> &'a mut T {
-        let MutexGuard { inner, token, .. } = s;
+        let (token, inner) = s.inner.into_parts();
         std::mem::forget(token);
         ::lock_api::MutexGuard::leak(inner)
     }

@@ -5,7 +5,7 @@ use ::lock_api::{GetThreadId, RawMutex, RawMutexFair, RawMutexTimed};
 use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::ReentrantMutexGuard;
 use crate::report::LockInfo;
-use crate::tracked::{Access, LockTracker};
+use crate::tracked::{Access, Guard, LockTracker};
 
 /// A mutex that the thread holding it may lock again, whose acquisitions
 /// are checked for lock-order violations: a drop-in for
@@ -130,7 +130,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline(always)]
     pub fn lock(&self) -> ReentrantMutexGuard<'_, R, G, T> {
         let token = self.tracker.acquire(Access::Reentrant);
-        ReentrantMutexGuard { inner: self.inner.lock(), token, lock: self }
+        ReentrantMutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
     }
 
     /// Attempts to acquire the mutex without blocking (held on success, no
@@ -149,7 +149,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline(always)]
     pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, R, G, T>> {
         let inner = self.inner.try_lock()?;
-        Some(ReentrantMutexGuard { inner, token: self.tracker.acquired(Access::Reentrant), lock: self })
+        Some(ReentrantMutexGuard { inner: Guard::new(inner, self.tracker.acquired(Access::Reentrant)), lock: self })
     }
 
     lock_state! {
@@ -220,7 +220,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     pub unsafe fn make_guard_unchecked(&self) -> ReentrantMutexGuard<'_, R, G, T> {
         // SAFETY: forwarded from this function's contract.
         let inner = unsafe { self.inner.make_guard_unchecked() };
-        ReentrantMutexGuard { inner, token: self.tracker.adopt(Access::Reentrant), lock: self }
+        ReentrantMutexGuard { inner: Guard::new(inner, self.tracker.adopt(Access::Reentrant)), lock: self }
     }
 
     force_unlock! {
@@ -343,7 +343,7 @@ impl<R: RawMutexTimed, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline]
     pub fn try_lock_for(&self, timeout: R::Duration) -> Option<ReentrantMutexGuard<'_, R, G, T>> {
         let inner = self.inner.try_lock_for(timeout)?;
-        Some(ReentrantMutexGuard { inner, token: self.tracker.acquire(Access::Reentrant), lock: self })
+        Some(ReentrantMutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Reentrant)), lock: self })
     }
 
     /// Attempts to acquire the mutex, waiting until `timeout` at most; as
@@ -367,7 +367,7 @@ impl<R: RawMutexTimed, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline]
     pub fn try_lock_until(&self, timeout: R::Instant) -> Option<ReentrantMutexGuard<'_, R, G, T>> {
         let inner = self.inner.try_lock_until(timeout)?;
-        Some(ReentrantMutexGuard { inner, token: self.tracker.acquire(Access::Reentrant), lock: self })
+        Some(ReentrantMutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Reentrant)), lock: self })
     }
 }
 

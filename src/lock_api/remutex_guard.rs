@@ -5,15 +5,14 @@ use ::lock_api::{GetThreadId, RawMutex, RawMutexFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::ReentrantMutex;
-use crate::tracked::{Access, HeldToken};
+use crate::tracked::{Access, Guard};
 
 /// The guard of a [`ReentrantMutex`]: one lock level, held until it is
 /// dropped. It gives shared access only, as lock_api's.
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct ReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
-    pub(super) inner: ::lock_api::ReentrantMutexGuard<'a, R, G, T>,
-    pub(super) token: HeldToken<'a>,
+    pub(super) inner: Guard<'a, ::lock_api::ReentrantMutexGuard<'a, R, G, T>>,
     pub(super) lock: &'a ReentrantMutex<R, G, T>,
 }
 
@@ -22,8 +21,7 @@ pub struct ReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
-    inner: ::lock_api::MappedReentrantMutexGuard<'a, R, G, T>,
-    token: HeldToken<'a>,
+    inner: Guard<'a, ::lock_api::MappedReentrantMutexGuard<'a, R, G, T>>,
 }
 
 impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGuard<'a, R, G, T> {

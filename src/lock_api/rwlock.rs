@@ -9,7 +9,7 @@ use ::lock_api::{
 use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
 use super::{RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
 use crate::report::LockInfo;
-use crate::tracked::{Access, HeldToken, LockTracker};
+use crate::tracked::{Access, Guard, HeldToken, LockTracker};
 
 /// A reader-writer lock over any raw lock `R`, whose acquisitions are
 /// checked for lock-order violations: a drop-in for
@@ -124,7 +124,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         inner: ::lock_api::RwLockReadGuard<'a, R, T>,
         token: HeldToken<'a>,
     ) -> RwLockReadGuard<'a, R, T> {
-        RwLockReadGuard { inner, token, lock: self }
+        RwLockReadGuard { inner: Guard::new(inner, token), lock: self }
     }
 
     fn write_guard<'a>(
@@ -132,7 +132,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         inner: ::lock_api::RwLockWriteGuard<'a, R, T>,
         token: HeldToken<'a>,
     ) -> RwLockWriteGuard<'a, R, T> {
-        RwLockWriteGuard { inner, token, lock: self }
+        RwLockWriteGuard { inner: Guard::new(inner, token), lock: self }
     }
 
     /// Acquires shared access, blocking while a writer holds or waits for
@@ -658,7 +658,7 @@ impl<R: RawRwLockUpgrade, T: ?Sized> RwLock<R, T> {
         inner: ::lock_api::RwLockUpgradableReadGuard<'a, R, T>,
         token: HeldToken<'a>,
     ) -> RwLockUpgradableReadGuard<'a, R, T> {
-        RwLockUpgradableReadGuard { inner, token, lock: self }
+        RwLockUpgradableReadGuard { inner: Guard::new(inner, token), lock: self }
     }
 
     /// Acquires an upgradable read: shared with plain readers, exclusive

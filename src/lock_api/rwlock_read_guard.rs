@@ -5,14 +5,13 @@ use ::lock_api::{RawRwLock, RawRwLockFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::RwLock;
-use crate::tracked::{Access, HeldToken};
+use crate::tracked::{Access, Guard};
 
 /// Shared access to the value of an [`RwLock`], until dropped.
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
-    pub(super) inner: ::lock_api::RwLockReadGuard<'a, R, T>,
-    pub(super) token: HeldToken<'a>,
+    pub(super) inner: Guard<'a, ::lock_api::RwLockReadGuard<'a, R, T>>,
     pub(super) lock: &'a RwLock<R, T>,
 }
 
@@ -21,8 +20,7 @@ pub struct RwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedRwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
-    inner: ::lock_api::MappedRwLockReadGuard<'a, R, T>,
-    token: HeldToken<'a>,
+    inner: Guard<'a, ::lock_api::MappedRwLockReadGuard<'a, R, T>>,
 }
 
 impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockReadGuard<'a, R, T> {

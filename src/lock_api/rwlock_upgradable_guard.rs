@@ -4,7 +4,7 @@ use ::lock_api::{RawRwLockUpgrade, RawRwLockUpgradeDowngrade, RawRwLockUpgradeFa
 
 use super::guard::{forward_guard, guard_fair, guard_unlocked};
 use super::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use crate::tracked::{Access, HeldToken};
+use crate::tracked::{Access, Guard};
 
 /// An upgradable read of an [`RwLock`], until dropped: shared with plain
 /// readers, exclusive against writers and other upgradable readers.
@@ -17,8 +17,7 @@ use crate::tracked::{Access, HeldToken};
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockUpgradableReadGuard<'a, R: RawRwLockUpgrade, T: ?Sized> {
-    pub(super) inner: ::lock_api::RwLockUpgradableReadGuard<'a, R, T>,
-    pub(super) token: HeldToken<'a>,
+    pub(super) inner: Guard<'a, ::lock_api::RwLockUpgradableReadGuard<'a, R, T>>,
     pub(super) lock: &'a RwLock<R, T>,
 }
 
@@ -87,9 +86,9 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     #[track_caller]
     #[inline]
     pub fn upgrade(s: Self) -> RwLockWriteGuard<'a, R, T> {
-        let RwLockUpgradableReadGuard { inner, mut token, lock } = s;
-        token.relock_as(Access::Write);
-        RwLockWriteGuard { inner: ::lock_api::RwLockUpgradableReadGuard::upgrade(inner), token, lock }
+        let RwLockUpgradableReadGuard { mut inner, lock } = s;
+        inner.token_mut().relock_as(Access::Write);
+        RwLockWriteGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::upgrade(inner)), lock }
     }
 
     /// Upgrades without waiting, if no plain reader holds the lock; no
@@ -116,13 +115,13 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     #[track_caller]
     #[inline]
     pub fn try_upgrade(s: Self) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner, mut token, lock } = s;
-        match ::lock_api::RwLockUpgradableReadGuard::try_upgrade(inner) {
-            Ok(inner) => {
-                token.retag(Access::Write);
-                Ok(RwLockWriteGuard { inner, token, lock })
+        let RwLockUpgradableReadGuard { inner, lock } = s;
+        match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade(inner).map_err(|g| (g, ()))) {
+            Ok(mut inner) => {
+                inner.token_mut().retag(Access::Write);
+                Ok(RwLockWriteGuard { inner, lock })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner, token, lock }),
+            Err((inner, ())) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 }
@@ -203,9 +202,9 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockUpgradableRead
     #[track_caller]
     #[inline]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, R, T> {
-        let RwLockUpgradableReadGuard { inner, mut token, lock } = s;
-        token.retag(Access::Read);
-        RwLockReadGuard { inner: ::lock_api::RwLockUpgradableReadGuard::downgrade(inner), token, lock }
+        let RwLockUpgradableReadGuard { mut inner, lock } = s;
+        inner.token_mut().retag(Access::Read);
+        RwLockReadGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::downgrade(inner)), lock }
     }
 
     /// Upgrades, runs `f` with write access, and downgrades back; the
@@ -228,9 +227,9 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockUpgradableRead
     #[track_caller]
     #[inline]
     pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
-        self.token.relock_as(Access::Write);
+        self.inner.token_mut().relock_as(Access::Write);
         let out = self.inner.with_upgraded(f);
-        self.token.retag(Access::Upgradable);
+        self.inner.token_mut().retag(Access::Upgradable);
         out
     }
 
@@ -281,13 +280,15 @@ impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuar
     #[track_caller]
     #[inline]
     pub fn try_upgrade_for(s: Self, timeout: R::Duration) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner, mut token, lock } = s;
-        match ::lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout) {
-            Ok(inner) => {
-                token.relock_as(Access::Write);
-                Ok(RwLockWriteGuard { inner, token, lock })
+        let RwLockUpgradableReadGuard { inner, lock } = s;
+        match inner.try_map(|inner, _| {
+            ::lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout).map_err(|g| (g, ()))
+        }) {
+            Ok(mut inner) => {
+                inner.token_mut().relock_as(Access::Write);
+                Ok(RwLockWriteGuard { inner, lock })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner, token, lock }),
+            Err((inner, ())) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 
@@ -319,13 +320,15 @@ impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuar
     #[track_caller]
     #[inline]
     pub fn try_upgrade_until(s: Self, timeout: R::Instant) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner, mut token, lock } = s;
-        match ::lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, timeout) {
-            Ok(inner) => {
-                token.relock_as(Access::Write);
-                Ok(RwLockWriteGuard { inner, token, lock })
+        let RwLockUpgradableReadGuard { inner, lock } = s;
+        match inner.try_map(|inner, _| {
+            ::lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, timeout).map_err(|g| (g, ()))
+        }) {
+            Ok(mut inner) => {
+                inner.token_mut().relock_as(Access::Write);
+                Ok(RwLockWriteGuard { inner, lock })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner, token, lock }),
+            Err((inner, ())) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 }
@@ -391,8 +394,8 @@ impl<'a, R: RawRwLockUpgradeTimed + RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 
     /// once it is over; the guard is upgradable again.
     #[track_caller]
     fn record_timed_upgrade(&mut self) {
-        self.token.relock_as(Access::Write);
-        self.token.retag(Access::Upgradable);
+        self.inner.token_mut().relock_as(Access::Write);
+        self.inner.token_mut().retag(Access::Upgradable);
     }
 }
 

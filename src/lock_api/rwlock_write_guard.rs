@@ -5,14 +5,13 @@ use ::lock_api::{RawRwLock, RawRwLockDowngrade, RawRwLockFair, RawRwLockUpgradeD
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard};
-use crate::tracked::{Access, HeldToken};
+use crate::tracked::{Access, Guard};
 
 /// Exclusive access to the value of an [`RwLock`], until dropped.
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
-    pub(super) inner: ::lock_api::RwLockWriteGuard<'a, R, T>,
-    pub(super) token: HeldToken<'a>,
+    pub(super) inner: Guard<'a, ::lock_api::RwLockWriteGuard<'a, R, T>>,
     pub(super) lock: &'a RwLock<R, T>,
 }
 
@@ -21,8 +20,7 @@ pub struct RwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedRwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
-    inner: ::lock_api::MappedRwLockWriteGuard<'a, R, T>,
-    token: HeldToken<'a>,
+    inner: Guard<'a, ::lock_api::MappedRwLockWriteGuard<'a, R, T>>,
 }
 
 impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a, R, T> {
@@ -145,9 +143,9 @@ impl<'a, R: RawRwLockDowngrade + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a, R, T> 
     #[track_caller]
     #[inline]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, R, T> {
-        let RwLockWriteGuard { inner, mut token, lock } = s;
-        token.retag(Access::Read);
-        RwLockReadGuard { inner: ::lock_api::RwLockWriteGuard::downgrade(inner), token, lock }
+        let RwLockWriteGuard { mut inner, lock } = s;
+        inner.token_mut().retag(Access::Read);
+        RwLockReadGuard { inner: inner.map(|inner, _| ::lock_api::RwLockWriteGuard::downgrade(inner)), lock }
     }
 }
 
@@ -169,9 +167,12 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a,
     #[track_caller]
     #[inline]
     pub fn downgrade_to_upgradable(s: Self) -> RwLockUpgradableReadGuard<'a, R, T> {
-        let RwLockWriteGuard { inner, mut token, lock } = s;
-        token.retag(Access::Upgradable);
-        RwLockUpgradableReadGuard { inner: ::lock_api::RwLockWriteGuard::downgrade_to_upgradable(inner), token, lock }
+        let RwLockWriteGuard { mut inner, lock } = s;
+        inner.token_mut().retag(Access::Upgradable);
+        RwLockUpgradableReadGuard {
+            inner: inner.map(|inner, _| ::lock_api::RwLockWriteGuard::downgrade_to_upgradable(inner)),
+            lock,
+        }
     }
 }
 

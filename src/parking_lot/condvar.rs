@@ -88,7 +88,7 @@ impl Condvar {
     /// See [`Condvar`].
     #[track_caller]
     pub fn wait<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>) {
-        mutex_guard.token.relock();
+        mutex_guard.inner.token_mut().relock();
         self.inner.wait(&mut mutex_guard.inner);
     }
 
@@ -110,7 +110,7 @@ impl Condvar {
     /// ```
     #[track_caller]
     pub fn wait_until<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>, timeout: Instant) -> WaitTimeoutResult {
-        mutex_guard.token.relock();
+        mutex_guard.inner.token_mut().relock();
         self.inner.wait_until(&mut mutex_guard.inner, timeout)
     }
 
@@ -132,7 +132,7 @@ impl Condvar {
     /// ```
     #[track_caller]
     pub fn wait_for<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>, timeout: Duration) -> WaitTimeoutResult {
-        mutex_guard.token.relock();
+        mutex_guard.inner.token_mut().relock();
         self.inner.wait_for(&mut mutex_guard.inner, timeout)
     }
 
@@ -151,7 +151,7 @@ impl Condvar {
         T: ?Sized,
         F: FnMut(&mut T) -> bool,
     {
-        mutex_guard.token.relock();
+        mutex_guard.inner.token_mut().relock();
         self.inner.wait_while(&mut mutex_guard.inner, condition);
     }
 
@@ -183,7 +183,7 @@ impl Condvar {
         T: ?Sized,
         F: FnMut(&mut T) -> bool,
     {
-        mutex_guard.token.relock();
+        mutex_guard.inner.token_mut().relock();
         self.inner.wait_while_until(&mut mutex_guard.inner, condition, timeout)
     }
 
@@ -213,7 +213,7 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        mutex_guard.token.relock();
+        mutex_guard.inner.token_mut().relock();
         self.inner.wait_while_for(&mut mutex_guard.inner, condition, timeout)
     }
 }

@@ -5,6 +5,7 @@ use std::sync::{LockResult, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
 
 use super::MutexGuard;
+use crate::tracked::{Guard, HeldToken, ReleaseOnUnwind};
 
 /// A condition variable for [`Mutex`](super::Mutex): a drop-in for
 /// [`std::sync::Condvar`].
@@ -36,20 +37,31 @@ pub struct Condvar {
     inner: std::sync::Condvar,
 }
 
-/// Takes the mutex out of the held set, checks its re-acquisition, runs
-/// `wait` on the std guard and rebuilds our guard around what comes back.
+/// Checks the mutex's re-acquisition while it is still held, runs `wait`
+/// on the std guard and rebuilds our guard around what comes back.
+///
+/// The token is apart from its guard during the wait. Re-locked just now,
+/// its held entry has not entered the graph, so releasing it (if the wait
+/// unwinds) touches only this thread's held set, nothing of the mutex; a
+/// condition that takes other locks, making the mutex a node, runs under
+/// the [`ReleaseOnUnwind`] `wait` gets, which releases the token before
+/// std unlocks if the condition panics.
 #[track_caller]
 fn park<'a, T: ?Sized, R>(
     guard: MutexGuard<'a, T>,
-    wait: impl FnOnce(std::sync::MutexGuard<'a, T>) -> LockResult<(std::sync::MutexGuard<'a, T>, R)>,
+    wait: impl FnOnce(
+        std::sync::MutexGuard<'a, T>,
+        ReleaseOnUnwind<'_, HeldToken<'a>>,
+    ) -> LockResult<(std::sync::MutexGuard<'a, T>, R)>,
 ) -> LockResult<(MutexGuard<'a, T>, R)> {
-    let MutexGuard { inner, mut token } = guard;
-    token.relock();
-    match wait(inner) {
-        Ok((inner, result)) => Ok((MutexGuard { inner, token }, result)),
+    let mut held = guard.inner;
+    held.token_mut().relock();
+    let (mut token, inner) = held.into_parts();
+    match wait(inner, ReleaseOnUnwind::new(&mut token)) {
+        Ok((inner, result)) => Ok((MutexGuard { inner: Guard::new(inner, token) }, result)),
         Err(poisoned) => {
             let (inner, result) = poisoned.into_inner();
-            Err(PoisonError::new((MutexGuard { inner, token }, result)))
+            Err(PoisonError::new((MutexGuard { inner: Guard::new(inner, token) }, result)))
         }
     }
 }
@@ -99,7 +111,7 @@ impl Condvar {
     /// See [`Condvar`].
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
-        without_result(park(guard, |g| with_unit(self.inner.wait(g))))
+        without_result(park(guard, |g, _| with_unit(self.inner.wait(g))))
     }
 
     /// Blocks while `condition` returns `true`.
@@ -116,11 +128,13 @@ impl Condvar {
     ///
     /// See [`Condvar`].
     #[track_caller]
-    pub fn wait_while<'a, T, F>(&self, guard: MutexGuard<'a, T>, condition: F) -> LockResult<MutexGuard<'a, T>>
+    pub fn wait_while<'a, T, F>(&self, guard: MutexGuard<'a, T>, mut condition: F) -> LockResult<MutexGuard<'a, T>>
     where
         F: FnMut(&mut T) -> bool,
     {
-        without_result(park(guard, |g| with_unit(self.inner.wait_while(g, condition))))
+        without_result(park(guard, |g, mut on_unwind| {
+            with_unit(self.inner.wait_while(g, |value| on_unwind.run(|| condition(value))))
+        }))
     }
 
     /// Blocks until notified or until `dur` has passed.
@@ -149,7 +163,7 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         dur: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-        park(guard, |g| self.inner.wait_timeout(g, dur))
+        park(guard, |g, _| self.inner.wait_timeout(g, dur))
     }
 
     /// Blocks while `condition` returns `true`, for at most `dur`.
@@ -179,12 +193,14 @@ impl Condvar {
         &self,
         guard: MutexGuard<'a, T>,
         dur: Duration,
-        condition: F,
+        mut condition: F,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>
     where
         F: FnMut(&mut T) -> bool,
     {
-        park(guard, |g| self.inner.wait_timeout_while(g, dur, condition))
+        park(guard, |g, mut on_unwind| {
+            self.inner.wait_timeout_while(g, dur, |value| on_unwind.run(|| condition(value)))
+        })
     }
 
     /// Wakes one waiting thread.

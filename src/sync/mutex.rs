@@ -7,7 +7,7 @@ use std::sync::{LockResult, TryLockResult};
 use super::poison::{map_result, map_try_result};
 use super::poisoning_lock::{forward_guard_fmt, poisoning_lock};
 use crate::report::LockInfo;
-use crate::tracked::{Access, HeldToken, LockTracker};
+use crate::tracked::{Access, Guard, LockTracker};
 
 /// A mutual exclusion lock whose acquisitions are checked for lock-order
 /// violations: a drop-in for [`std::sync::Mutex`].
@@ -41,8 +41,7 @@ pub struct Mutex<T: ?Sized> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized> {
-    pub(super) inner: std::sync::MutexGuard<'a, T>,
-    pub(super) token: HeldToken<'a>,
+    pub(super) inner: Guard<'a, std::sync::MutexGuard<'a, T>>,
 }
 
 poisoning_lock!(Mutex, "mutex");
@@ -75,7 +74,7 @@ impl<T: ?Sized> Mutex<T> {
     #[inline(always)]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         let token = self.tracker.acquire(Access::Lock);
-        map_result(self.inner.lock(), |inner| MutexGuard { inner, token })
+        map_result(self.inner.lock(), |inner| MutexGuard { inner: Guard::new(inner, token) })
     }
 
     /// [`Mutex::lock`], declaring this acquisition to be at nesting level
@@ -108,7 +107,7 @@ impl<T: ?Sized> Mutex<T> {
     #[inline(always)]
     pub fn lock_nested(&self, subclass: u8) -> LockResult<MutexGuard<'_, T>> {
         let token = self.tracker.acquire_nested(Access::Lock, subclass);
-        map_result(self.inner.lock(), |inner| MutexGuard { inner, token })
+        map_result(self.inner.lock(), |inner| MutexGuard { inner: Guard::new(inner, token) })
     }
 
     /// Attempts to acquire the mutex without blocking.
@@ -134,7 +133,9 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[inline(always)]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        map_try_result(self.inner.try_lock(), |inner| MutexGuard { inner, token: self.tracker.acquired(Access::Lock) })
+        map_try_result(self.inner.try_lock(), |inner| MutexGuard {
+            inner: Guard::new(inner, self.tracker.acquired(Access::Lock)),
+        })
     }
 }
 

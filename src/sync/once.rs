@@ -59,8 +59,8 @@ impl Once {
     /// See [`Once`].
     #[track_caller]
     pub fn call_once<F: FnOnce()>(&self, f: F) {
-        let _held = self.tracker.acquire(Access::Once);
-        self.inner.call_once(f);
+        let held = self.tracker.acquire(Access::Once);
+        self.inner.call_once(held.released_after(f));
     }
 
     /// Like [`Once::call_once`], but runs even if a previous call panicked.
@@ -77,8 +77,13 @@ impl Once {
     /// ```
     #[track_caller]
     pub fn call_once_force<F: FnOnce(&OnceState)>(&self, f: F) {
-        let _held = self.tracker.acquire(Access::Once);
-        self.inner.call_once_force(f);
+        let held = self.tracker.acquire(Access::Once);
+        // Released as `f` ends, before the `Once` completes (see
+        // `HeldToken::released_after`, which takes no argument).
+        self.inner.call_once_force(move |state| {
+            let _released_after_f = held;
+            f(state)
+        });
     }
 
     /// Whether a call has completed.

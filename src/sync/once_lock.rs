@@ -87,8 +87,15 @@ impl<T> OnceLock<T> {
     /// ```
     #[track_caller]
     pub fn set(&self, value: T) -> Result<(), T> {
-        let _held = self.tracker.acquire(Access::Once);
-        self.inner.set(value)
+        let held = self.tracker.acquire(Access::Once);
+        // As std's `set`, through `get_or_init`, so that the token is
+        // released before the cell completes.
+        let mut value = Some(value);
+        self.inner.get_or_init(held.released_after(|| value.take().expect("the initializer runs once")));
+        match value {
+            None => Ok(()),
+            Some(value) => Err(value),
+        }
     }
 
     /// The value, initializing it with `f` if the cell is empty.
@@ -104,8 +111,8 @@ impl<T> OnceLock<T> {
     /// See [`OnceLock`].
     #[track_caller]
     pub fn get_or_init<F: FnOnce() -> T>(&self, f: F) -> &T {
-        let _held = self.tracker.acquire(Access::Once);
-        self.inner.get_or_init(f)
+        let held = self.tracker.acquire(Access::Once);
+        self.inner.get_or_init(held.released_after(f))
     }
 
     /// Consumes the cell and returns its value, if any.

@@ -7,7 +7,7 @@ use std::sync::{LockResult, TryLockResult};
 use super::poison::{map_result, map_try_result};
 use super::poisoning_lock::{forward_guard_fmt, poisoning_lock};
 use crate::report::LockInfo;
-use crate::tracked::{Access, HeldToken, LockTracker};
+use crate::tracked::{Access, Guard, LockTracker};
 
 /// A reader-writer lock whose acquisitions are checked for lock-order
 /// violations: a drop-in for [`std::sync::RwLock`].
@@ -39,16 +39,14 @@ pub struct RwLock<T: ?Sized> {
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    inner: std::sync::RwLockReadGuard<'a, T>,
-    _token: HeldToken<'a>,
+    inner: Guard<'a, std::sync::RwLockReadGuard<'a, T>>,
 }
 
 /// Exclusive access to the value of an [`RwLock`], until dropped.
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    inner: std::sync::RwLockWriteGuard<'a, T>,
-    _token: HeldToken<'a>,
+    inner: Guard<'a, std::sync::RwLockWriteGuard<'a, T>>,
 }
 
 poisoning_lock!(RwLock, "lock");
@@ -76,7 +74,7 @@ impl<T: ?Sized> RwLock<T> {
     #[inline(always)]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         let token = self.tracker.acquire(Access::Read);
-        map_result(self.inner.read(), |inner| RwLockReadGuard { inner, _token: token })
+        map_result(self.inner.read(), |inner| RwLockReadGuard { inner: Guard::new(inner, token) })
     }
 
     /// [`RwLock::read`] at nesting level `subclass` of the lock's class
@@ -102,7 +100,7 @@ impl<T: ?Sized> RwLock<T> {
     #[inline(always)]
     pub fn read_nested(&self, subclass: u8) -> LockResult<RwLockReadGuard<'_, T>> {
         let token = self.tracker.acquire_nested(Access::Read, subclass);
-        map_result(self.inner.read(), |inner| RwLockReadGuard { inner, _token: token })
+        map_result(self.inner.read(), |inner| RwLockReadGuard { inner: Guard::new(inner, token) })
     }
 
     /// Acquires exclusive access, blocking while anyone holds the lock.
@@ -128,7 +126,7 @@ impl<T: ?Sized> RwLock<T> {
     #[inline(always)]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         let token = self.tracker.acquire(Access::Write);
-        map_result(self.inner.write(), |inner| RwLockWriteGuard { inner, _token: token })
+        map_result(self.inner.write(), |inner| RwLockWriteGuard { inner: Guard::new(inner, token) })
     }
 
     /// [`RwLock::write`] at nesting level `subclass` of the lock's class
@@ -154,7 +152,7 @@ impl<T: ?Sized> RwLock<T> {
     #[inline(always)]
     pub fn write_nested(&self, subclass: u8) -> LockResult<RwLockWriteGuard<'_, T>> {
         let token = self.tracker.acquire_nested(Access::Write, subclass);
-        map_result(self.inner.write(), |inner| RwLockWriteGuard { inner, _token: token })
+        map_result(self.inner.write(), |inner| RwLockWriteGuard { inner: Guard::new(inner, token) })
     }
 
     /// Attempts shared access without blocking (held on success, no order
@@ -174,8 +172,7 @@ impl<T: ?Sized> RwLock<T> {
     #[inline(always)]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         map_try_result(self.inner.try_read(), |inner| RwLockReadGuard {
-            inner,
-            _token: self.tracker.acquired(Access::Read),
+            inner: Guard::new(inner, self.tracker.acquired(Access::Read)),
         })
     }
 
@@ -198,8 +195,7 @@ impl<T: ?Sized> RwLock<T> {
     #[inline(always)]
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
         map_try_result(self.inner.try_write(), |inner| RwLockWriteGuard {
-            inner,
-            _token: self.tracker.acquired(Access::Write),
+            inner: Guard::new(inner, self.tracker.acquired(Access::Write)),
         })
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::shared::{lock_access, lock_traits, named_ctors, try_owned};
 use super::{MutexGuard, OwnedMutexGuard, TryLockError};
 use crate::report::LockInfo;
-use crate::tracked::{Access, LockTracker};
+use crate::tracked::{Access, LockTracker, TrackedGuard};
 
 /// An async mutex whose acquisitions are checked for lock-order violations:
 /// a drop-in for [`tokio::sync::Mutex`].
@@ -128,7 +128,7 @@ impl<T: ?Sized> Mutex<T> {
 
     pub(super) async fn lock_at(&self, site: &'static Location<'static>) -> MutexGuard<'_, T> {
         let token = self.tracker.acquire_task_at(Access::AsyncLock, site);
-        MutexGuard { inner: self.inner.lock().await, token, lock: self }
+        MutexGuard { inner: TrackedGuard::new(self.inner.lock().await, token), lock: self }
     }
 
     /// Locks the mutex from code that is not async, blocking the thread.
@@ -148,7 +148,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         let token = self.tracker.acquire_task_blocking(Access::AsyncLock);
-        MutexGuard { inner: self.inner.blocking_lock(), token, lock: self }
+        MutexGuard { inner: TrackedGuard::new(self.inner.blocking_lock(), token), lock: self }
     }
 
     /// Attempts to lock the mutex without waiting (held on success, no
@@ -169,7 +169,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         let inner = self.inner.try_lock()?;
-        Ok(MutexGuard { inner, token: self.tracker.acquired_task(Access::AsyncLock), lock: self })
+        Ok(MutexGuard { inner: TrackedGuard::new(inner, self.tracker.acquired_task(Access::AsyncLock)), lock: self })
     }
 
     lock_access! {

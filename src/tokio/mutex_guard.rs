@@ -2,15 +2,14 @@
 
 use super::owned::forward_guard;
 use super::Mutex;
-use crate::tracked::TaskToken;
+use crate::tracked::{TaskToken, TrackedGuard};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped. Holding
 /// it across an `.await` is fine.
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized> {
-    pub(super) inner: tokio::sync::MutexGuard<'a, T>,
-    pub(super) token: TaskToken<'a>,
+    pub(super) inner: TrackedGuard<tokio::sync::MutexGuard<'a, T>, TaskToken<'a>>,
     pub(super) lock: &'a Mutex<T>,
 }
 
@@ -18,8 +17,7 @@ pub struct MutexGuard<'a, T: ?Sized> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
-    pub(super) inner: tokio::sync::MappedMutexGuard<'a, T>,
-    pub(super) token: TaskToken<'a>,
+    pub(super) inner: TrackedGuard<tokio::sync::MappedMutexGuard<'a, T>, TaskToken<'a>>,
 }
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
@@ -42,7 +40,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         U: ?Sized,
         F: FnOnce(&mut T) -> &mut U,
     {
-        MappedMutexGuard { inner: tokio::sync::MutexGuard::map(this.inner, f), token: this.token }
+        MappedMutexGuard {
+            inner: this
+                .inner
+                .map(|inner, mut on_unwind| tokio::sync::MutexGuard::map(inner, move |t| on_unwind.run(|| f(t)))),
+        }
     }
 
     /// [`MutexGuard::map`] when `f` may find no part.
@@ -65,10 +67,13 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         U: ?Sized,
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let MutexGuard { inner, token, lock } = this;
-        match tokio::sync::MutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard { inner, token }),
-            Err(inner) => Err(MutexGuard { inner, token, lock }),
+        let MutexGuard { inner, lock } = this;
+        let mapped = inner.try_map(|inner, mut on_unwind| {
+            tokio::sync::MutexGuard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+        });
+        match mapped {
+            Ok(inner) => Ok(MappedMutexGuard { inner }),
+            Err((inner, ())) => Err(MutexGuard { inner, lock }),
         }
     }
 
@@ -106,7 +111,11 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        MappedMutexGuard { inner: tokio::sync::MappedMutexGuard::map(this.inner, f), token: this.token }
+        MappedMutexGuard {
+            inner: this
+                .inner
+                .map(|inner, mut on_unwind| tokio::sync::MappedMutexGuard::map(inner, move |t| on_unwind.run(|| f(t)))),
+        }
     }
 
     /// [`MappedMutexGuard::map`] when `f` may find no part.
@@ -129,10 +138,13 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let MappedMutexGuard { inner, token } = this;
-        match tokio::sync::MappedMutexGuard::try_map(inner, f) {
-            Ok(inner) => Ok(MappedMutexGuard { inner, token }),
-            Err(inner) => Err(MappedMutexGuard { inner, token }),
+        let MappedMutexGuard { inner } = this;
+        let mapped = inner.try_map(|inner, mut on_unwind| {
+            tokio::sync::MappedMutexGuard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+        });
+        match mapped {
+            Ok(inner) => Ok(MappedMutexGuard { inner }),
+            Err((inner, ())) => Err(MappedMutexGuard { inner }),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::shared::{lock_access, lock_traits, named_ctors, try_owned};
 use super::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use crate::report::LockInfo;
-use crate::tracked::{Access, LockTracker};
+use crate::tracked::{Access, LockTracker, TrackedGuard};
 
 /// An async reader-writer lock whose acquisitions are checked for
 /// lock-order violations: a drop-in for [`tokio::sync::RwLock`].
@@ -149,7 +149,7 @@ impl<T: ?Sized> RwLock<T> {
 
     pub(super) async fn read_at(&self, site: &'static Location<'static>) -> RwLockReadGuard<'_, T> {
         let token = self.tracker.acquire_task_at(Access::AsyncRead, site);
-        RwLockReadGuard { inner: self.inner.read().await, token }
+        RwLockReadGuard { inner: TrackedGuard::new(self.inner.read().await, token) }
     }
 
     /// Acquires shared access from code that is not async, blocking the
@@ -169,7 +169,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         let token = self.tracker.acquire_task_blocking(Access::AsyncRead);
-        RwLockReadGuard { inner: self.inner.blocking_read(), token }
+        RwLockReadGuard { inner: TrackedGuard::new(self.inner.blocking_read(), token) }
     }
 
     /// Attempts shared access without waiting (held on success, no order
@@ -188,7 +188,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
         let inner = self.inner.try_read()?;
-        Ok(RwLockReadGuard { inner, token: self.tracker.acquired_task(Access::AsyncRead) })
+        Ok(RwLockReadGuard { inner: TrackedGuard::new(inner, self.tracker.acquired_task(Access::AsyncRead)) })
     }
 
     /// Acquires exclusive access, waiting while anyone holds the lock.
@@ -217,7 +217,7 @@ impl<T: ?Sized> RwLock<T> {
 
     pub(super) async fn write_at(&self, site: &'static Location<'static>) -> RwLockWriteGuard<'_, T> {
         let token = self.tracker.acquire_task_at(Access::AsyncWrite, site);
-        RwLockWriteGuard { inner: self.inner.write().await, token }
+        RwLockWriteGuard { inner: TrackedGuard::new(self.inner.write().await, token) }
     }
 
     /// Acquires exclusive access from code that is not async, blocking the
@@ -237,7 +237,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         let token = self.tracker.acquire_task_blocking(Access::AsyncWrite);
-        RwLockWriteGuard { inner: self.inner.blocking_write(), token }
+        RwLockWriteGuard { inner: TrackedGuard::new(self.inner.blocking_write(), token) }
     }
 
     /// Attempts exclusive access without waiting (held on success, no
@@ -258,7 +258,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         let inner = self.inner.try_write()?;
-        Ok(RwLockWriteGuard { inner, token: self.tracker.acquired_task(Access::AsyncWrite) })
+        Ok(RwLockWriteGuard { inner: TrackedGuard::new(inner, self.tracker.acquired_task(Access::AsyncWrite)) })
     }
 
     lock_access! {

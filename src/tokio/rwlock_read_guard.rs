@@ -1,15 +1,14 @@
 //! The shared guard of [`RwLock`](super::RwLock): [`RwLockReadGuard`].
 
 use super::owned::forward_guard;
-use crate::tracked::TaskToken;
+use crate::tracked::{TaskToken, TrackedGuard};
 
 /// Shared access to the value of an [`RwLock`](super::RwLock), until
 /// dropped.
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    pub(super) inner: tokio::sync::RwLockReadGuard<'a, T>,
-    pub(super) token: TaskToken<'a>,
+    pub(super) inner: TrackedGuard<tokio::sync::RwLockReadGuard<'a, T>, TaskToken<'a>>,
 }
 
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
@@ -28,7 +27,11 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     where
         F: FnOnce(&T) -> &U,
     {
-        RwLockReadGuard { inner: tokio::sync::RwLockReadGuard::map(this.inner, f), token: this.token }
+        RwLockReadGuard {
+            inner: this
+                .inner
+                .map(|inner, mut on_unwind| tokio::sync::RwLockReadGuard::map(inner, move |t| on_unwind.run(|| f(t)))),
+        }
     }
 
     /// [`RwLockReadGuard::map`] when `f` may find no part.
@@ -50,10 +53,13 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     where
         F: FnOnce(&T) -> Option<&U>,
     {
-        let RwLockReadGuard { inner, token } = this;
-        match tokio::sync::RwLockReadGuard::try_map(inner, f) {
-            Ok(inner) => Ok(RwLockReadGuard { inner, token }),
-            Err(inner) => Err(RwLockReadGuard { inner, token }),
+        let RwLockReadGuard { inner } = this;
+        let mapped = inner.try_map(|inner, mut on_unwind| {
+            tokio::sync::RwLockReadGuard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+        });
+        match mapped {
+            Ok(inner) => Ok(RwLockReadGuard { inner }),
+            Err((inner, ())) => Err(RwLockReadGuard { inner }),
         }
     }
 }

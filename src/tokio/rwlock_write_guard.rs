@@ -3,15 +3,14 @@
 
 use super::owned::forward_guard;
 use super::RwLockReadGuard;
-use crate::tracked::{Access, TaskToken};
+use crate::tracked::{Access, TaskToken, TrackedGuard};
 
 /// Exclusive access to the value of an [`RwLock`](super::RwLock), until
 /// dropped.
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    pub(super) inner: tokio::sync::RwLockWriteGuard<'a, T>,
-    pub(super) token: TaskToken<'a>,
+    pub(super) inner: TrackedGuard<tokio::sync::RwLockWriteGuard<'a, T>, TaskToken<'a>>,
 }
 
 /// Exclusive access to a part of the value of an [`RwLock`](super::RwLock)
@@ -19,8 +18,7 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
-    pub(super) inner: tokio::sync::RwLockMappedWriteGuard<'a, T>,
-    pub(super) token: TaskToken<'a>,
+    pub(super) inner: TrackedGuard<tokio::sync::RwLockMappedWriteGuard<'a, T>, TaskToken<'a>>,
 }
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
@@ -40,7 +38,11 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        RwLockMappedWriteGuard { inner: tokio::sync::RwLockWriteGuard::map(this.inner, f), token: this.token }
+        RwLockMappedWriteGuard {
+            inner: this
+                .inner
+                .map(|inner, mut on_unwind| tokio::sync::RwLockWriteGuard::map(inner, move |t| on_unwind.run(|| f(t)))),
+        }
     }
 
     /// Downgrades to a read guard for a part of the value. No order is
@@ -62,9 +64,13 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     where
         F: FnOnce(&T) -> &U,
     {
-        let RwLockWriteGuard { inner, mut token } = this;
-        token.retag(Access::AsyncRead);
-        RwLockReadGuard { inner: tokio::sync::RwLockWriteGuard::downgrade_map(inner, f), token }
+        let mut inner = this.inner;
+        inner.token_mut().retag(Access::AsyncRead);
+        RwLockReadGuard {
+            inner: inner.map(|inner, mut on_unwind| {
+                tokio::sync::RwLockWriteGuard::downgrade_map(inner, move |t| on_unwind.run(|| f(t)))
+            }),
+        }
     }
 
     /// [`RwLockWriteGuard::map`] when `f` may find no part.
@@ -86,10 +92,13 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let RwLockWriteGuard { inner, token } = this;
-        match tokio::sync::RwLockWriteGuard::try_map(inner, f) {
-            Ok(inner) => Ok(RwLockMappedWriteGuard { inner, token }),
-            Err(inner) => Err(RwLockWriteGuard { inner, token }),
+        let RwLockWriteGuard { inner } = this;
+        let mapped = inner.try_map(|inner, mut on_unwind| {
+            tokio::sync::RwLockWriteGuard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+        });
+        match mapped {
+            Ok(inner) => Ok(RwLockMappedWriteGuard { inner }),
+            Err((inner, ())) => Err(RwLockWriteGuard { inner }),
         }
     }
 
@@ -114,13 +123,16 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     where
         F: FnOnce(&T) -> Option<&U>,
     {
-        let RwLockWriteGuard { inner, mut token } = this;
-        match tokio::sync::RwLockWriteGuard::try_downgrade_map(inner, f) {
-            Ok(inner) => {
-                token.retag(Access::AsyncRead);
-                Ok(RwLockReadGuard { inner, token })
+        let mapped = this.inner.try_map(|inner, mut on_unwind| {
+            tokio::sync::RwLockWriteGuard::try_downgrade_map(inner, move |t| on_unwind.run(|| f(t)))
+                .map_err(|inner| (inner, ()))
+        });
+        match mapped {
+            Ok(mut inner) => {
+                inner.token_mut().retag(Access::AsyncRead);
+                Ok(RwLockReadGuard { inner })
             }
-            Err(inner) => Err(RwLockWriteGuard { inner, token }),
+            Err((inner, ())) => Err(RwLockWriteGuard { inner }),
         }
     }
 
@@ -137,7 +149,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// ```
     #[inline]
     pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
-        RwLockMappedWriteGuard { inner: tokio::sync::RwLockWriteGuard::into_mapped(this.inner), token: this.token }
+        RwLockMappedWriteGuard { inner: this.inner.map(|inner, _| tokio::sync::RwLockWriteGuard::into_mapped(inner)) }
     }
 
     /// Turns the write lock into a read lock without letting a writer in.
@@ -155,9 +167,9 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     #[track_caller]
     #[inline]
     pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
-        let RwLockWriteGuard { inner, mut token } = self;
-        token.retag(Access::AsyncRead);
-        RwLockReadGuard { inner: inner.downgrade(), token }
+        let mut inner = self.inner;
+        inner.token_mut().retag(Access::AsyncRead);
+        RwLockReadGuard { inner: inner.map(|inner, _| inner.downgrade()) }
     }
 }
 
@@ -179,7 +191,11 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        RwLockMappedWriteGuard { inner: tokio::sync::RwLockMappedWriteGuard::map(this.inner, f), token: this.token }
+        RwLockMappedWriteGuard {
+            inner: this.inner.map(|inner, mut on_unwind| {
+                tokio::sync::RwLockMappedWriteGuard::map(inner, move |t| on_unwind.run(|| f(t)))
+            }),
+        }
     }
 
     /// [`RwLockMappedWriteGuard::map`] when `f` may find no part.
@@ -202,10 +218,14 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let RwLockMappedWriteGuard { inner, token } = this;
-        match tokio::sync::RwLockMappedWriteGuard::try_map(inner, f) {
-            Ok(inner) => Ok(RwLockMappedWriteGuard { inner, token }),
-            Err(inner) => Err(RwLockMappedWriteGuard { inner, token }),
+        let RwLockMappedWriteGuard { inner } = this;
+        let mapped = inner.try_map(|inner, mut on_unwind| {
+            tokio::sync::RwLockMappedWriteGuard::try_map(inner, move |t| on_unwind.run(|| f(t)))
+                .map_err(|inner| (inner, ()))
+        });
+        match mapped {
+            Ok(inner) => Ok(RwLockMappedWriteGuard { inner }),
+            Err((inner, ())) => Err(RwLockMappedWriteGuard { inner }),
         }
     }
 }

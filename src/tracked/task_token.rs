@@ -8,7 +8,7 @@
 use std::marker::PhantomData;
 use std::panic::Location;
 
-use super::{Access, LockTracker};
+use super::{Access, LockTracker, Release};
 #[cfg(lockorder_tracking)]
 use crate::engine::{self, LockId, Owner};
 
@@ -82,6 +82,16 @@ impl TaskToken<'_> {
         }
         #[cfg(not(lockorder_tracking))]
         let _ = access;
+    }
+}
+
+impl Release for TaskToken<'_> {
+    fn release(&mut self) {
+        #[cfg(lockorder_tracking)]
+        {
+            engine::release_from(&self.tracker.state, self.id, &self.owner);
+            self.id = 0;
+        }
     }
 }
 
