@@ -226,3 +226,52 @@ fn once_lock_set_and_get() {
     assert_eq!(cell.get(), Some(&1));
     assert_eq!(cell.into_inner(), Some(1));
 }
+
+/// Counts its drops.
+struct Counted<'a>(&'a AtomicUsize);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_lazy_lock_drops_its_value_or_its_unused_initializer_once() {
+    let (value_drops, init_drops) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let (values, inits) = (&value_drops, &init_drops);
+    let forced = LazyLock::new({
+        let init = Counted(inits);
+        move || {
+            drop(init);
+            Counted(values)
+        }
+    });
+    let _ = &*forced;
+    assert_eq!(inits.load(Ordering::SeqCst), 1, "the initializer is consumed by the first access");
+    drop(forced);
+    assert_eq!(values.load(Ordering::SeqCst), 1, "the value is dropped with the cell");
+
+    let unused = LazyLock::new({
+        let init = Counted(inits);
+        move || {
+            drop(init);
+            Counted(values)
+        }
+    });
+    drop(unused);
+    assert_eq!(inits.load(Ordering::SeqCst), 2, "an initializer never run is dropped with the cell");
+    assert_eq!(values.load(Ordering::SeqCst), 1);
+
+    let poisoned: LazyLock<u8, _> = LazyLock::new({
+        let init = Counted(inits);
+        move || {
+            drop(init);
+            panic!("the initializer fails");
+        }
+    });
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| *poisoned)).is_err());
+    assert_eq!(inits.load(Ordering::SeqCst), 3);
+    drop(poisoned);
+    assert_eq!(inits.load(Ordering::SeqCst), 3, "a consumed initializer is not dropped again");
+}

@@ -1,7 +1,17 @@
 //! A tracked [`std::sync::LazyLock`].
+//!
+//! Written over a `Once` and a union of the initializer and the value, as
+//! std's is (and of its size), rather than around std's `LazyLock`: the
+//! initializer's token must be released inside the `Once`'s closure, before
+//! the completion that may let a waiter free the cell, and std's `LazyLock`
+//! runs its initializer where no wrapper can reach.
 
+use std::cell::UnsafeCell;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Once;
 
 use crate::tracked::{Access, LockTracker};
 
@@ -23,7 +33,15 @@ use crate::tracked::{Access, LockTracker};
 /// ```
 pub struct LazyLock<T, F = fn() -> T> {
     tracker: LockTracker,
-    inner: std::sync::LazyLock<T, F>,
+    once: Once,
+    data: UnsafeCell<Data<T, F>>,
+}
+
+/// The initializer until `once` completes, the value after; neither once
+/// the initializer panicked (`once` is poisoned).
+union Data<T, F> {
+    value: ManuallyDrop<T>,
+    init: ManuallyDrop<F>,
 }
 
 impl<T, F: FnOnce() -> T> LazyLock<T, F> {
@@ -38,7 +56,11 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     #[track_caller]
     #[inline]
     pub const fn new(f: F) -> LazyLock<T, F> {
-        LazyLock { tracker: LockTracker::new(None), inner: std::sync::LazyLock::new(f) }
+        LazyLock {
+            tracker: LockTracker::new(None),
+            once: Once::new(),
+            data: UnsafeCell::new(Data { init: ManuallyDrop::new(f) }),
+        }
     }
 
     /// Forces evaluation and returns the value (the same as `*this`).
@@ -58,10 +80,55 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     /// ```
     #[track_caller]
     pub fn force(this: &LazyLock<T, F>) -> &T {
-        let _held = this.tracker.acquire(Access::Once);
-        std::sync::LazyLock::force(&this.inner)
+        let held = this.tracker.acquire(Access::Once);
+        // The token goes with the closure: released as the initializer
+        // ends, before the `Once` completes (or, if the cell is already
+        // initialized, when the unused closure is dropped).
+        this.once.call_once_force(move |state| {
+            let _released_after_init = held;
+            if state.is_poisoned() {
+                panic!("LazyLock instance has previously been poisoned");
+            }
+            // SAFETY: the `Once` runs this closure at most once to
+            // completion and nothing else touches `data` before it
+            // completes; not poisoned, so the initializer is still there.
+            let data = unsafe { &mut *this.data.get() };
+            // SAFETY: as above, the initializer is there, taken once, here.
+            let init = unsafe { ManuallyDrop::take(&mut data.init) };
+            data.value = ManuallyDrop::new(init());
+        });
+        // SAFETY: the `Once` completed, so the value is initialized and
+        // never written again.
+        unsafe { &(*this.data.get()).value }
     }
 }
+
+impl<T, F> Drop for LazyLock<T, F> {
+    fn drop(&mut self) {
+        let data = self.data.get_mut();
+        if self.once.is_completed() {
+            // SAFETY: completed: the value is there, dropped once, here.
+            unsafe { ManuallyDrop::drop(&mut data.value) };
+            return;
+        }
+        // Not completed: the initializer is there unless it ran and
+        // panicked (poisoned). Forcing the `Once` here tells which.
+        self.once.call_once_force(|state| {
+            if !state.is_poisoned() {
+                // SAFETY: never run, so the initializer is there; dropped
+                // once, here.
+                unsafe { ManuallyDrop::drop(&mut data.init) };
+            }
+        });
+    }
+}
+
+// SAFETY: as std's: the value is shared between threads once initialized
+// (`T: Sync`), created on one and dropped on another (`T: Send`), and the
+// initializer runs on whichever thread forces it first (`F: Send`).
+unsafe impl<T: Sync + Send, F: Send> Sync for LazyLock<T, F> {}
+
+impl<T: RefUnwindSafe + UnwindSafe, F: UnwindSafe> RefUnwindSafe for LazyLock<T, F> {}
 
 impl<T, F: FnOnce() -> T> Deref for LazyLock<T, F> {
     type Target = T;
@@ -82,6 +149,14 @@ impl<T: Default> Default for LazyLock<T> {
 
 impl<T: fmt::Debug, F> fmt::Debug for LazyLock<T, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
+        let mut tuple = f.debug_tuple("LazyLock");
+        if self.once.is_completed() {
+            // SAFETY: completed: the value is initialized and never written
+            // again.
+            tuple.field(unsafe { &*(*self.data.get()).value });
+        } else {
+            tuple.field(&format_args!("<uninit>"));
+        }
+        tuple.finish()
     }
 }
