@@ -105,6 +105,14 @@
 //! (`try_lock_for`, ..) count as a `try_lock` when they time out and as a
 //! `lock` when they succeed.
 //!
+//! A guard finishes all its tracking (its lock leaves the held set, and
+//! any flag is written into the lock's tracking state) *before* it unlocks,
+//! and touches nothing of the lock after: as with std, the unlock is a
+//! guard's last access to its lock, so a waiter may free the lock as soon as
+//! it can take it. The same holds for mapped guards, fair unlocks,
+//! `Condvar` waits and once-cells, whose "unlock" is the completion of the
+//! initializer.
+//!
 //! In async code the held set belongs to the task: inside a
 //! `lockorder::tokio::scope` (or a task started with its `spawn`) the task's set
 //! is swapped in around every poll, so it follows the task from thread to

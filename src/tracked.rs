@@ -1,5 +1,11 @@
 //! The tracked lock core shared by every wrapper: a [`LockTracker`] field in
-//! each lock and a [`HeldToken`] in each guard.
+//! each lock and a [`HeldToken`] in each guard, paired with the wrapped
+//! guard in a [`TrackedGuard`].
+//!
+//! Invariant: a guard's tracking work, reads and writes of the lock's
+//! tracking state included, ends before the wrapped lock is released, and
+//! nothing of the lock is touched after. [`TrackedGuard`]'s `Drop` is the
+//! one place that orders the two for every backend.
 //!
 //! This is the one place where tracking is switched on or off: with the
 //! `lockorder_tracking` cfg off (release builds without the `force`

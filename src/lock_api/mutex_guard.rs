@@ -11,6 +11,9 @@ use crate::tracked::{Access, Guard};
 /// As lock_api's, its methods are associated functions
 /// (`MutexGuard::map(guard, ..)`), so that they do not hide methods of the
 /// locked value.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, R: RawMutex, T: ?Sized> {
@@ -20,6 +23,9 @@ pub struct MutexGuard<'a, R: RawMutex, T: ?Sized> {
 
 /// A guard of a [`Mutex`] that gives access to a part of the value
 /// ([`MutexGuard::map`]); the mutex is held until it is dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedMutexGuard<'a, R: RawMutex, T: ?Sized> {

@@ -9,6 +9,9 @@ use crate::tracked::{Access, Guard};
 
 /// The guard of a [`ReentrantMutex`]: one lock level, held until it is
 /// dropped. It gives shared access only, as lock_api's.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct ReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
@@ -18,6 +21,9 @@ pub struct ReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
 
 /// A guard of a [`ReentrantMutex`] for a part of the value
 /// ([`ReentrantMutexGuard::map`]).
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {

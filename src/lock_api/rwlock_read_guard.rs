@@ -8,6 +8,9 @@ use super::RwLock;
 use crate::tracked::{Access, Guard};
 
 /// Shared access to the value of an [`RwLock`], until dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
@@ -17,6 +20,9 @@ pub struct RwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
 
 /// Shared access to a part of the value of an [`RwLock`]
 /// ([`RwLockReadGuard::map`]), until dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedRwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {

@@ -14,6 +14,9 @@ use crate::tracked::{Access, Guard};
 /// then: an upgrade that waits for a reader that waits for a lock this
 /// thread holds is reported. Downgrading, and a successful
 /// [`try_upgrade`](Self::try_upgrade), record no order.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockUpgradableReadGuard<'a, R: RawRwLockUpgrade, T: ?Sized> {

@@ -8,6 +8,9 @@ use super::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard};
 use crate::tracked::{Access, Guard};
 
 /// Exclusive access to the value of an [`RwLock`], until dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
@@ -17,6 +20,9 @@ pub struct RwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
 
 /// Exclusive access to a part of the value of an [`RwLock`]
 /// ([`RwLockWriteGuard::map`]), until dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedRwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {

@@ -38,6 +38,9 @@ pub struct Mutex<T: ?Sized> {
 }
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized> {

@@ -6,6 +6,9 @@ use crate::tracked::{TaskToken, TrackedGuard};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped. Holding
 /// it across an `.await` is fine.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized> {
@@ -14,6 +17,9 @@ pub struct MutexGuard<'a, T: ?Sized> {
 }
 
 /// A guard of a [`Mutex`] for a part of the value ([`MutexGuard::map`]).
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MappedMutexGuard<'a, T: ?Sized> {

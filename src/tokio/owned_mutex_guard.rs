@@ -12,6 +12,9 @@ use super::{MappedMutexGuard, Mutex, MutexGuard};
 /// The lock stays in the held set of the task that acquired it until the
 /// guard is dropped, wherever that happens (see [the module
 /// docs](super#guards-that-move-between-tasks)).
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct OwnedMutexGuard<T: ?Sized + 'static> {
@@ -22,6 +25,9 @@ pub struct OwnedMutexGuard<T: ?Sized + 'static> {
 
 /// An owned guard of a [`Mutex`] for a part of the value
 /// ([`OwnedMutexGuard::map`]).
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct OwnedMappedMutexGuard<T: ?Sized + 'static, U: ?Sized + 'static = T> {

@@ -8,6 +8,9 @@ use super::{RwLock, RwLockReadGuard};
 /// Shared access to the value (or a part `U` of it) of an [`RwLock`]
 /// behind an `Arc` ([`RwLock::read_owned`]): it keeps the `Arc`, so it can
 /// be moved into another task.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct OwnedRwLockReadGuard<T: ?Sized + 'static, U: ?Sized + 'static = T> {

@@ -9,6 +9,9 @@ use super::{OwnedRwLockReadGuard, RwLock, RwLockMappedWriteGuard, RwLockWriteGua
 /// Exclusive access to the value of an [`RwLock`] behind an `Arc`
 /// ([`RwLock::write_owned`]): it keeps the `Arc`, so it can be moved into
 /// another task.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct OwnedRwLockWriteGuard<T: ?Sized + 'static> {
@@ -19,6 +22,9 @@ pub struct OwnedRwLockWriteGuard<T: ?Sized + 'static> {
 
 /// Exclusive access to a part `U` of the value of an [`RwLock`] behind an
 /// `Arc` ([`OwnedRwLockWriteGuard::map`]).
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct OwnedRwLockMappedWriteGuard<T: ?Sized + 'static, U: ?Sized + 'static = T> {

@@ -5,6 +5,9 @@ use crate::tracked::{TaskToken, TrackedGuard};
 
 /// Shared access to the value of an [`RwLock`](super::RwLock), until
 /// dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockReadGuard<'a, T: ?Sized> {

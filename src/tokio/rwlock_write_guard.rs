@@ -7,6 +7,9 @@ use crate::tracked::{Access, TaskToken, TrackedGuard};
 
 /// Exclusive access to the value of an [`RwLock`](super::RwLock), until
 /// dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
@@ -15,6 +18,9 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
 
 /// Exclusive access to a part of the value of an [`RwLock`](super::RwLock)
 /// ([`RwLockWriteGuard::map`]), until dropped.
+///
+/// Dropping it ends its tracking first, then unlocks: nothing of the lock
+/// is touched after the unlock (see [How it works](crate#how-it-works)).
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
