@@ -8,7 +8,8 @@
 //! is dropped its id is never looked up again. The caches are
 //! direct-mapped: a collision only evicts, which costs a later trip to the
 //! slow path. (The class-order cache is a `PairCache` too, its keys
-//! [`spread`] first.)
+//! spread first: [`spread`] the source class, [`spread_target`] the
+//! target.)
 
 use std::cell::Cell;
 
@@ -49,6 +50,15 @@ pub(super) fn spread(key: u64) -> u64 {
     key.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_right(32)
 }
 
+/// [`spread`] for the second key of a pair, with another multiplier. A
+/// slot is picked by xoring both keys: spread alike, an order from a class
+/// to itself gave `0` whatever the class, and every such order fought for
+/// slot 0 (each eviction re-raised its report).
+#[inline]
+pub(super) fn spread_target(key: u64) -> u64 {
+    key.wrapping_mul(0xC2B2_AE3D_27D4_EB4F).rotate_right(32)
+}
+
 /// A per-thread, direct-mapped cache of class ids by (creation site,
 /// named class, nesting level), all by address or value: an entry is
 /// always right (class ids never change), a collision only evicts.
@@ -79,5 +89,23 @@ impl ClassCache {
 
     pub(super) fn insert(&self, site: usize, class: usize, id: u64) {
         self.slots[Self::slot(site, class)].set((site, class, id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{spread, spread_target, PairCache, SLOTS};
+
+    #[test]
+    fn orders_from_classes_to_themselves_spread_over_the_slots() {
+        let slots: std::collections::HashSet<usize> =
+            (1..=64u64).map(|class| PairCache::slot(spread(class), spread_target(class))).collect();
+        assert!(slots.len() > 48, "64 self-orders in {} of {SLOTS} slots", slots.len());
+        let cache = PairCache::new();
+        for class in 1..=64u64 {
+            cache.insert(spread(class), spread_target(class));
+        }
+        let kept = (1..=64u64).filter(|&c| cache.contains(spread(c), spread_target(c))).count();
+        assert_eq!(kept, slots.len());
     }
 }

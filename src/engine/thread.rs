@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::cache::{spread, ClassCache, PairCache};
+use super::cache::{spread, spread_target, ClassCache, PairCache};
 use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
@@ -125,12 +125,12 @@ fn knows_class_order_slow(t: &ThreadState, index: usize, key: OrderKey, to: &Loc
 
 /// Whether this thread knows the class order `from -> to` is recorded.
 pub(super) fn knows_class_edge(t: &ThreadState, from: ClassId, to: ClassId) -> bool {
-    t.known_class_edges.contains(spread(from), spread(to))
+    t.known_class_edges.contains(spread(from), spread_target(to))
 }
 
 /// Remembers that the class order `from -> to` is recorded.
 pub(super) fn learn_class_edge(t: &ThreadState, from: ClassId, to: ClassId) {
-    t.known_class_edges.insert(spread(from), spread(to));
+    t.known_class_edges.insert(spread(from), spread_target(to));
 }
 
 /// The current thread's name as shown in reports.
