@@ -57,7 +57,7 @@ pub(super) fn acquire(
     super::task::apply_released();
     let attempt = Attempt { lock, access, subclass, site };
     let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, &attempt)));
-    let Ok((chain, (id, found))) = inspected else {
+    let Ok((chain, Inspected { id, found, reentry })) = inspected else {
         return 0;
     };
     if let Some(found) = found {
@@ -65,16 +65,23 @@ pub(super) fn acquire(
             let _untracked = Suspended::new();
             report::raise(violation);
         }
-        // The policy let the thread go on.
+        // The policy let the thread go on. A re-entry is not learned by the
+        // fast path: it would let a later acquisition of the lock with the
+        // same locks held (a self-deadlock, say a `write` after this
+        // `read_recursive`) through unchecked.
         let _ = THREAD.try_with(|t| match found.learn {
             Learn::Nothing => {}
             Learn::Edge(from, to) => {
                 t.known_edges.insert(from, to);
-                t.known_chains.insert(chain, acquisition_key(to, subclass));
+                if !reentry {
+                    t.known_chains.insert(chain, acquisition_key(to, subclass));
+                }
             }
             Learn::ClassEdge(from, to) => {
                 learn_class_edge(t, from, to);
-                t.known_chains.insert(chain, acquisition_key(id, subclass));
+                if !reentry {
+                    t.known_chains.insert(chain, acquisition_key(id, subclass));
+                }
             }
         });
     }
@@ -82,28 +89,32 @@ pub(super) fn acquire(
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
 }
 
-fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> (LockId, Option<Found>) {
+/// What [`inspect`] found of an acquisition.
+struct Inspected {
+    id: LockId,
+    found: Option<Found>,
+    /// The lock is held already (a granted re-entry): the acquisition
+    /// stays on the slow path, where re-entries are judged.
+    reentry: bool,
+}
+
+fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> Inspected {
     let len = t.held.len();
     // A lock first acquired here, under other locks, gets pending in-edges.
     let id = parked::settle(state, &t.ids, if len > 0 { HAS_PENDING } else { 0 }, &attempt.lock);
     let previous = (0..len).rev().find(|&i| t.held.id_at(i) == id).and_then(|i| t.held.get(i));
+    let reentry = previous.is_some();
     if let Some(previous) = previous {
         if !attempt.access.reenters(previous.access) {
             let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, *attempt));
-            return (id, Some(Found { violation, learn: Learn::Nothing }));
+            return Inspected { id, found: Some(Found { violation, learn: Learn::Nothing }), reentry };
         }
     }
-    if let Some(found) = record_instance_orders(t, state, id, attempt) {
-        return (id, Some(found));
-    }
-    if let Some(found) = record_class_orders(t, id, attempt) {
-        return (id, Some(found));
-    }
-    // A granted re-entry stays on the slow path, where re-entries are judged.
-    if previous.is_none() {
+    let found = record_instance_orders(t, state, id, attempt).or_else(|| record_class_orders(t, id, attempt));
+    if found.is_none() && !reentry {
         t.known_chains.insert(t.held.chain(), acquisition_key(id, attempt.subclass));
     }
-    (id, None)
+    Inspected { id, found, reentry }
 }
 
 /// Records `held -> id` for every held lock; the first order that would
