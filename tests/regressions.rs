@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{collect_violations, global_state, on_thread, take_violations};
+use common::{collect_violations, expect_violation_on_thread, global_state, lock_names, on_thread, take_violations};
 use lockorder::sync::Mutex;
 use lockorder::{Policy, ViolationKind};
 
@@ -55,6 +55,64 @@ fn same_class_self_orders_are_each_reported_once() {
     let violations = take_violations(&seen);
     assert_eq!(violations.len(), 2, "one report per class, not one per nesting");
     assert!(violations.iter().all(|v| v.kind() == ViolationKind::ClassOrderInversion), "{violations:#?}");
+}
+
+/// Defect: under `Warn`/`Ignore` a thread cached a refused order as a
+/// known edge. Once a lock of the cycle that refused it was dropped, the
+/// order was legitimate and new, but the thread kept skipping it, so a
+/// later opposite order on another thread (a real ABBA) went unreported.
+#[test]
+fn a_refused_order_is_recorded_once_the_cycle_that_refused_it_is_gone() {
+    let _global = global_state();
+    // With a handler (the report is built) and without one under `Ignore`
+    // (it is not).
+    for (policy, with_handler) in [(Policy::Warn, true), (Policy::Ignore, true), (Policy::Ignore, false)] {
+        lockorder::set_policy(policy);
+        let seen = collect_violations("t2");
+        if !with_handler {
+            lockorder::clear_handler();
+        }
+        let a = Mutex::new_named("a", ());
+        let b = Mutex::new_named("b", ());
+        let c = Mutex::new_named("c", ());
+        // Another cycle, whose lock `y` is dropped while `c` lives: the
+        // refusal of b -> a is checked again, and still stands.
+        let x = Mutex::new_named("x", ());
+        let y = Mutex::new_named("y", ());
+        on_thread("t1", || {
+            nest(&a, &c);
+            nest(&c, &b);
+            nest(&x, &y);
+        })
+        .unwrap();
+        on_thread("t2", || {
+            // b -> a closes a -> c -> b -> a: refused and reported once,
+            // however often it is taken while the cycle lives.
+            for _ in 0..3 {
+                nest(&b, &a);
+            }
+            nest(&y, &x);
+            drop(y);
+            nest(&b, &a);
+            // The cycle is gone: b -> a is a legitimate order now.
+            drop(c);
+            nest(&b, &a);
+        })
+        .unwrap();
+        let reported = take_violations(&seen);
+        if with_handler {
+            // (Class orders are never forgotten: b -> a, once recorded, is
+            // a class inversion, reported as such.)
+            let inversions = reported.iter().filter(|v| v.kind() == ViolationKind::LockOrderInversion);
+            let mut cycles: Vec<Vec<String>> = inversions.map(lock_names).collect();
+            cycles.iter_mut().for_each(|c| c.sort());
+            assert_eq!(cycles, [vec!["a", "b", "c"], vec!["x", "y"]], "{policy:?}: b -> a and y -> x, each once");
+        }
+        // t3's a -> b closes a real cycle with t2's b -> a.
+        lockorder::set_policy(Policy::Panic);
+        let report = expect_violation_on_thread("t3", || nest(&a, &b));
+        assert!(report.contains("cycle: a -> b -> a") || report.contains("cycle: b -> a -> b"), "{report}");
+    }
 }
 
 /// Defect: a granted re-entry (`read_recursive` of a lock this thread

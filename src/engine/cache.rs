@@ -1,9 +1,11 @@
 //! Per-thread caches of what is known to be recorded.
 //!
 //! Two are kept, both [`PairCache`]s keyed by lock ids or sums of them:
-//! `(from, to)` edges known to be in the lock-order graph, pending in the
-//! registry, or already reported; and `(held-set hash, to)` pairs for which
-//! every edge from the held set into `to` is known, and `to` is not held.
+//! `(from, to)` edges known to be in the lock-order graph or pending in
+//! the registry; and `(held-set hash, to)` pairs for which every edge from
+//! the held set into `to` is known, and `to` is not held. Orders refused
+//! for closing a cycle are in neither: they are kept apart, in a
+//! [`RefusalCache`], for as long as the cycle that refused them stands.
 //! Ids are never reused, so an entry never needs invalidating: once a lock
 //! is dropped its id is never looked up again. The caches are
 //! direct-mapped: a collision only evicts, which costs a later trip to the
@@ -57,6 +59,62 @@ pub(super) fn spread(key: u64) -> u64 {
 #[inline]
 pub(super) fn spread_target(key: u64) -> u64 {
     key.wrapping_mul(0xC2B2_AE3D_27D4_EB4F).rotate_right(32)
+}
+
+/// An instance order refused for closing a cycle, which this thread
+/// reported (or would have, had anyone wanted the report) and went on
+/// past.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Refusal {
+    pub(super) from: u64,
+    pub(super) to: u64,
+    /// The count of broken refusing cycles (see `registry`) when the
+    /// refusal was last seen to stand: while it has not moved, it stands.
+    pub(super) broken_cycles: u64,
+    /// A hash of the refusing cycle's key: seen refused again by the same
+    /// cycle, the order is not reported again.
+    pub(super) cycle: u64,
+}
+
+impl Refusal {
+    const NONE: Refusal = Refusal { from: 0, to: 0, broken_cycles: 0, cycle: 0 };
+}
+
+const REFUSAL_SLOTS: usize = 64;
+
+/// A per-thread, direct-mapped cache of [`Refusal`]s by `(from, to)`. An
+/// eviction only costs a second report of the order.
+#[derive(Debug)]
+pub(super) struct RefusalCache {
+    slots: [Cell<Refusal>; REFUSAL_SLOTS],
+}
+
+impl RefusalCache {
+    pub(super) const fn new() -> Self {
+        RefusalCache { slots: [const { Cell::new(Refusal::NONE) }; REFUSAL_SLOTS] }
+    }
+
+    /// Lock ids look random: their low bits pick the slot.
+    fn slot(&self, from: u64, to: u64) -> &Cell<Refusal> {
+        &self.slots[(from ^ to.rotate_left(7)) as usize & (REFUSAL_SLOTS - 1)]
+    }
+
+    /// The refusal of `from -> to`, if this thread remembers one.
+    pub(super) fn get(&self, from: u64, to: u64) -> Option<Refusal> {
+        let refusal = self.slot(from, to).get();
+        (refusal.from == from && refusal.to == to && from != 0).then_some(refusal)
+    }
+
+    pub(super) fn insert(&self, refusal: Refusal) {
+        self.slot(refusal.from, refusal.to).set(refusal);
+    }
+
+    /// Forgets the refusal of `from -> to`, if it is there.
+    pub(super) fn remove(&self, from: u64, to: u64) {
+        if self.get(from, to).is_some() {
+            self.slot(from, to).set(Refusal::NONE);
+        }
+    }
 }
 
 /// A per-thread, direct-mapped cache of class ids by (creation site,

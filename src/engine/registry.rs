@@ -16,6 +16,7 @@
 //! reverse, never two shards. Both recover from poisoning.
 
 use std::collections::hash_map::Entry as MapEntry;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use once_cell::sync::Lazy;
@@ -163,12 +164,26 @@ pub(super) fn publish_parked(state: &LockState, id: LockId, lock: LockInfo) {
     state.clear_flag(PARKED);
 }
 
+/// Counts the cycles that refused an edge and were broken since: a lock
+/// on one left the graph. A refusal a thread remembers stands as long as
+/// this has not moved (see `slow`). Locks that were never on such a cycle
+/// (churn) leave it alone.
+static BROKEN_CYCLES: AtomicU64 = AtomicU64::new(0);
+
+/// The current count of broken refusing cycles.
+pub(super) fn broken_cycles() -> u64 {
+    BROKEN_CYCLES.load(Ordering::Acquire)
+}
+
 /// Forgets a dropped lock: its pending in-edges, or its node in the graph.
 pub(super) fn forget(id: LockId) {
     let mut table = shard(id);
     if table.take_pending(id).next().is_none() && table.in_graph.remove(&id) {
         drop(table);
-        graph().remove(id);
+        let broke_a_cycle = graph().remove(id);
+        if broke_a_cycle {
+            BROKEN_CYCLES.fetch_add(1, Ordering::Release);
+        }
     }
 }
 

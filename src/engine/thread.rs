@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::cache::{spread, spread_target, ClassCache, PairCache};
+use super::cache::{spread, spread_target, ClassCache, PairCache, RefusalCache};
 use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
@@ -29,6 +29,8 @@ pub(super) struct ThreadState {
     pub(super) known_chains: PairCache,
     /// `(from, to)` edges known (the slow path).
     pub(super) known_edges: PairCache,
+    /// Refused orders this thread went on past (the slow path).
+    pub(super) refusals: RefusalCache,
     /// Class ids of the locks this thread took (the slow path).
     class_ids: ClassCache,
     /// `(from, to)` class orders known (the slow path).
@@ -55,6 +57,7 @@ impl ThreadState {
             held: HeldStack::new(),
             known_chains: PairCache::new(),
             known_edges: PairCache::new(),
+            refusals: RefusalCache::new(),
             class_ids: ClassCache::new(),
             known_class_edges: PairCache::new(),
             ids: IdBlock::new(),
