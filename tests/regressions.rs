@@ -164,3 +164,31 @@ fn a_granted_reentry_that_raised_a_report_does_not_let_a_self_deadlock_through()
     let report = common::expect_violation(|| l.write());
     assert!(report.contains("which it already holds"), "{report}");
 }
+
+/// Defect: `Warn`'s set of cycles already printed kept the keys of cycles
+/// of dropped locks: memory grew with every violation on short-lived
+/// locks.
+#[test]
+fn the_warn_once_set_forgets_the_cycles_of_dropped_locks() {
+    let _global = global_state();
+    lockorder::set_policy(Policy::Warn);
+    lockorder::set_class_policy(Policy::Ignore);
+    let before = lockorder::__warned_len();
+    on_thread("warn-churn", || {
+        for _ in 0..100 {
+            let a = Mutex::new_named("a", ());
+            let b = Mutex::new_named("b", ());
+            nest(&a, &b);
+            nest(&b, &a);
+            #[cfg(feature = "parking_lot")]
+            {
+                let l = lockorder::parking_lot::RwLock::new(());
+                let _first = l.read();
+                // Reported, and granted by parking_lot (no writer).
+                drop(l.read());
+            }
+        }
+    })
+    .unwrap();
+    assert_eq!(lockorder::__warned_len(), before, "the set kept cycles of dropped locks");
+}

@@ -4,15 +4,14 @@
 //! the engine builds the [`Violation`] first, releases everything, and only
 //! then calls [`raise`].
 
-use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use once_cell::sync::Lazy;
 
-use super::{Violation, ViolationKind};
+use super::{warned, Violation, ViolationKind};
 
 /// What to do when an acquisition would close a cycle.
 ///
@@ -210,8 +209,6 @@ pub(crate) fn wanted(kind: ViolationKind) -> bool {
     policy_for(kind) != Policy::Ignore || HANDLER_SET.load(Ordering::Relaxed)
 }
 
-static WARNED: Lazy<Mutex<HashSet<Vec<u64>>>> = Lazy::new(Default::default);
-
 /// Hands `violation` to the handler, then acts on the policy. Under `Panic`
 /// the panic's location is the caller's acquisition.
 #[track_caller]
@@ -228,8 +225,7 @@ pub(crate) fn raise(violation: Violation) {
         }
         Policy::Panic => panic!("{violation}"),
         Policy::Warn => {
-            let first = WARNED.lock().unwrap_or_else(PoisonError::into_inner).insert(violation.key().to_vec());
-            if first {
+            if warned::first(&violation) {
                 eprintln!("{violation}");
             }
         }
