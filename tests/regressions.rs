@@ -8,7 +8,10 @@
 
 mod common;
 
-use common::{collect_violations, expect_violation_on_thread, global_state, lock_names, on_thread, take_violations};
+use common::{
+    collect_violations, expect_no_violation, expect_violation, expect_violation_on_thread, global_state, lock_names,
+    on_thread, take_violations,
+};
 use lockorder::sync::Mutex;
 use lockorder::{Policy, ViolationKind};
 
@@ -22,6 +25,63 @@ fn nest<T>(first: &Mutex<T>, second: &Mutex<T>) {
 #[cfg(feature = "parking_lot")]
 fn kinds(violations: &[lockorder::Violation]) -> Vec<ViolationKind> {
     violations.iter().map(|v| v.kind()).collect()
+}
+
+/// Defect: a guard given to `mem::forget` left its lock in the thread's
+/// held set and in the graph after the lock was dropped: the dead lock
+/// closed false cycles, its node stayed, and every later acquisition
+/// walked the stale entries.
+#[test]
+fn a_lock_dropped_with_a_forgotten_guard_leaves_the_held_set_and_the_graph() {
+    let _global = global_state();
+    lockorder::set_policy(Policy::Panic);
+    on_thread("forgotten", || {
+        let x = Mutex::new_named("x", ());
+        let y = Mutex::new_named("y", ());
+        // x enters the graph: a lock taken under it parks its order there.
+        nest(&x, &Mutex::new(()));
+        let before = lockorder::stats();
+
+        // Two locks of one class: once x -> w is recorded, a lock of w's
+        // class taken under x parks its order in itself.
+        let mut pair: Vec<Mutex<()>> = (0..2).map(|_| Mutex::new_named("l", ())).collect();
+        let (l, w) = (pair.pop().unwrap(), pair.pop().unwrap());
+        {
+            let _x = x.lock().unwrap();
+            drop(w.lock().unwrap());
+            std::mem::forget(l.lock().unwrap());
+        }
+        drop(l);
+        // l is gone: it is no source of y, and y -> x closes no cycle
+        // through it.
+        expect_no_violation(|| {
+            drop(y.lock().unwrap());
+            nest(&y, &x);
+        });
+
+        // Forgotten guards of locks taken with nothing held, the lock then
+        // the source of an order.
+        for _ in 0..100 {
+            let l = Mutex::new(());
+            std::mem::forget(l.lock().unwrap());
+            let r = lockorder::sync::RwLock::new(());
+            // Two entries of one lock.
+            std::mem::forget(r.read().unwrap());
+            std::mem::forget(r.try_read().unwrap());
+            drop(y.lock().unwrap());
+            drop((l, r));
+        }
+        let after = lockorder::stats();
+        assert_eq!(after.nodes, before.nodes + 1, "only y joined the graph: {before:?} -> {after:?}");
+        // Nothing is left held: a lock taken twice is reported as such.
+        let report = expect_violation(|| {
+            let _x = x.lock().unwrap();
+            let _again = x.lock();
+        });
+        let held = common::held_of(&report);
+        assert_eq!(held, ["x"], "{report}");
+    })
+    .unwrap();
 }
 
 /// A lock of the class of this creation site.
@@ -161,7 +221,7 @@ fn a_granted_reentry_that_raised_a_report_does_not_let_a_self_deadlock_through()
     let _a = a.read();
     let _l = l.try_read().expect("no writer");
     drop(l.read_recursive());
-    let report = common::expect_violation(|| l.write());
+    let report = expect_violation(|| l.write());
     assert!(report.contains("which it already holds"), "{report}");
 }
 
