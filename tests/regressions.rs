@@ -27,6 +27,30 @@ fn kinds(violations: &[lockorder::Violation]) -> Vec<ViolationKind> {
     violations.iter().map(|v| v.kind()).collect()
 }
 
+static INIT_A: Mutex<()> = Mutex::new_named("init-a", ());
+static INIT_B: Mutex<()> = Mutex::new_named("init-b", ());
+
+thread_local! {
+    /// Initialized by taking `INIT_A` while holding `INIT_B`.
+    static INITIALIZED: u32 = {
+        let _b = INIT_B.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _a = INIT_A.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        1
+    };
+}
+
+/// Defect: a violation in a thread-local's *initializer* was taken for one
+/// in a destructor (the frames of both matched), and `Panic` was
+/// downgraded to a print.
+#[test]
+fn a_violation_in_a_thread_local_initializer_panics() {
+    let _global = global_state();
+    lockorder::set_policy(Policy::Panic);
+    nest(&INIT_A, &INIT_B);
+    let report = expect_violation_on_thread("initializer", || INITIALIZED.with(|v| *v));
+    assert!(report.contains("cycle: init-a -> init-b -> init-a"), "{report}");
+}
+
 /// Defect: a guard given to `mem::forget` left its lock in the thread's
 /// held set and in the graph after the lock was dropped: the dead lock
 /// closed false cycles, its node stayed, and every later acquisition

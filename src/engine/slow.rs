@@ -17,7 +17,7 @@ use super::graph::PathEdge;
 use super::held::{acquisition_key, HeldEntry};
 use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::{
-    class_of, evidence, knows_class_edge, learn_class_edge, thread_name, Suspended, ThreadState, THREAD,
+    class_of, evidence, exiting, knows_class_edge, learn_class_edge, thread_name, Suspended, ThreadState, THREAD,
 };
 use super::Access;
 use super::{parked, registry};
@@ -71,7 +71,7 @@ pub(super) fn acquire(
     if let Some(found) = found {
         if let Some(violation) = found.violation {
             let _untracked = Suspended::new();
-            report::raise(violation);
+            report::raise(violation, exiting());
         }
         // The policy let the thread go on.
         let _ = THREAD.try_with(|t| match found.learn {

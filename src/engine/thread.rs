@@ -45,6 +45,9 @@ pub(super) struct ThreadState {
     /// The last class order [`knows_class_order`] found known, by what
     /// decides it.
     last_known_order: Cell<OrderKey>,
+    /// This thread's thread-locals are being destroyed: `SLOW`'s
+    /// destructor ran. See [`exiting`].
+    exiting: Cell<bool>,
 }
 
 /// What decides the class order of a held lock (by id, at a nesting level)
@@ -64,6 +67,7 @@ impl ThreadState {
             suspended: Cell::new(false),
             last_record: LastRecord::new(),
             last_known_order: Cell::new((0, 0, 0, 0)),
+            exiting: Cell::new(false),
         }
     }
 }
@@ -82,8 +86,23 @@ struct SlowState {
 impl Drop for SlowState {
     fn drop(&mut self) {
         // The records go: the spares of the last one go first.
-        let _ = THREAD.try_with(|t| t.last_record.clear());
+        let _ = THREAD.try_with(|t| {
+            t.last_record.clear();
+            t.exiting.set(true);
+        });
     }
+}
+
+/// Whether this thread's thread-locals are known to be being destroyed,
+/// where a panic aborts the process: `SLOW` is gone.
+///
+/// A sure sign, told by state and not by the stack's frames, so a
+/// thread-local's initializer is never taken for a destructor. But not
+/// the only one: destructors run in the reverse order of registration, so
+/// those of thread-locals first used after the engine's run before `SLOW`
+/// goes (reports then look at the stack's frames).
+pub(super) fn exiting() -> bool {
+    THREAD.try_with(|t| t.exiting.get()).unwrap_or(true)
 }
 
 /// The class id of `lock` at nesting level `subclass`, from this thread's

@@ -210,19 +210,23 @@ pub(crate) fn wanted(kind: ViolationKind) -> bool {
 }
 
 /// Hands `violation` to the handler, then acts on the policy. Under `Panic`
-/// the panic's location is the caller's acquisition.
+/// the panic's location is the caller's acquisition. `exiting`: the engine
+/// knows that this thread's thread-locals are being destroyed.
 #[track_caller]
-pub(crate) fn raise(violation: Violation) {
+pub(crate) fn raise(violation: Violation, exiting: bool) {
+    // Where a panic would abort the process: while the thread unwinds (a
+    // second panic), and when it leaves a thread-local's destructor. The
+    // engine knows the latter once its own thread-local state is gone;
+    // before that (destructors of thread-locals made after the engine's
+    // run first), the stack's frames tell, resolved only when asked.
+    let aborts = || exiting || std::thread::panicking() || violation.attempt().backtrace().in_thread_local_destructor();
     let handler = HANDLER.read().unwrap_or_else(PoisonError::into_inner).clone();
     if let Some(handler) = handler {
         handler(&violation);
     }
     match policy_for(violation.kind()) {
-        // A second panic would abort, and so would one that leaves a
-        // thread-local's destructor: print instead.
-        Policy::Panic if std::thread::panicking() || violation.attempt().backtrace().in_thread_local_destructor() => {
-            eprintln!("{violation}")
-        }
+        // Print instead of panicking where a panic would abort.
+        Policy::Panic if aborts() => eprintln!("{violation}"),
         Policy::Panic => panic!("{violation}"),
         Policy::Warn => {
             if warned::first(&violation) {
