@@ -8,9 +8,14 @@
 
 mod common;
 
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use common::{
     collect_violations, expect_no_violation, expect_violation, expect_violation_on_thread, global_state, lock_names,
-    on_thread, take_violations,
+    on_thread, panic_message, take_violations,
 };
 use lockorder::sync::Mutex;
 use lockorder::{Policy, ViolationKind};
@@ -25,6 +30,91 @@ fn nest<T>(first: &Mutex<T>, second: &Mutex<T>) {
 #[cfg(feature = "parking_lot")]
 fn kinds(violations: &[lockorder::Violation]) -> Vec<ViolationKind> {
     violations.iter().map(|v| v.kind()).collect()
+}
+
+/// What a thread-local destructor or an unwinding drop takes: `second`
+/// while holding `first`.
+struct Inverted {
+    first: Arc<Mutex<u32>>,
+    second: Arc<Mutex<u32>>,
+}
+
+impl Drop for Inverted {
+    fn drop(&mut self) {
+        let _first = self.first.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *self.second.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+    }
+}
+
+thread_local! {
+    static ON_EXIT: RefCell<Option<Inverted>> = const { RefCell::new(None) };
+}
+
+const HANDLER_PANIC: &str = "the handler panics";
+
+/// A handler that counts its calls and panics.
+fn panicking_handler() -> Arc<AtomicUsize> {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&calls);
+    lockorder::set_handler(move |_| {
+        count.fetch_add(1, Ordering::SeqCst);
+        panic!("{HANDLER_PANIC}");
+    });
+    calls
+}
+
+/// Defect: the handler ran outside `catch_unwind` where lockorder itself
+/// refrains from panicking; a panicking handler aborted the process when
+/// the violation was found in a thread-local destructor. Both orders of
+/// registration of the engine's thread-locals and the user's.
+#[test]
+fn a_panicking_handler_in_a_thread_local_destructor_does_not_abort() {
+    let _global = global_state();
+    for policy in [Policy::Panic, Policy::Warn] {
+        lockorder::set_policy(policy);
+        for engine_first in [false, true] {
+            let calls = panicking_handler();
+            let a = Arc::new(Mutex::new_named("a", 0));
+            let b = Arc::new(Mutex::new_named("b", 0));
+            let inverted = Inverted { first: Arc::clone(&b), second: Arc::clone(&a) };
+            std::thread::spawn(move || {
+                if engine_first {
+                    nest(&a, &b);
+                }
+                ON_EXIT.with(|slot| *slot.borrow_mut() = Some(inverted));
+                if !engine_first {
+                    nest(&a, &b);
+                }
+            })
+            .join()
+            .expect("the thread exits normally");
+            assert_eq!(calls.load(Ordering::SeqCst), 1, "{policy:?}, engine first: {engine_first}");
+        }
+    }
+}
+
+/// The same defect while the thread unwinds: the handler's panic is
+/// contained, and the thread's own panic is the one that reaches `join`.
+#[test]
+fn a_panicking_handler_while_unwinding_does_not_abort() {
+    let _global = global_state();
+    let calls = panicking_handler();
+    let a = Arc::new(Mutex::new_named("a", 0));
+    let b = Arc::new(Mutex::new_named("b", 0));
+    nest(&a, &b);
+    let inverted = Inverted { first: Arc::clone(&b), second: Arc::clone(&a) };
+    let joined = std::thread::spawn(move || {
+        let _inverted = inverted;
+        panic!("the original panic");
+    })
+    .join();
+    let payload = joined.expect_err("the thread panics");
+    assert_eq!(panic_message(&*payload), Some("the original panic"));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // Outside those places the handler's panic still propagates.
+    lockorder::set_policy(Policy::Ignore);
+    let caught = catch_unwind(AssertUnwindSafe(|| nest(&b, &a))).expect_err("the handler's panic propagates");
+    assert_eq!(panic_message(&*caught), Some(HANDLER_PANIC));
 }
 
 static INIT_A: Mutex<()> = Mutex::new_named("init-a", ());

@@ -5,6 +5,7 @@
 //! then calls [`raise`].
 
 use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -173,7 +174,13 @@ static HANDLER_SET: AtomicBool = AtomicBool::new(false);
 ///
 /// The handler runs on the thread that found the violation, under no lock of
 /// lockorder's; locks it takes are not tracked. A panic in the handler
-/// propagates to the acquisition that raised the violation.
+/// propagates to the acquisition that raised the violation, except where a
+/// panic would abort the process, the places where lockorder itself does
+/// not panic: while the thread is unwinding from another panic, and in a
+/// thread-local's destructor. There the handler runs under
+/// [`catch_unwind`](std::panic::catch_unwind): its panic is noted on
+/// stderr and goes no further, and the policy then acts as usual (`Panic`
+/// prints the report).
 ///
 /// # Examples
 ///
@@ -222,7 +229,18 @@ pub(crate) fn raise(violation: Violation, exiting: bool) {
     let aborts = || exiting || std::thread::panicking() || violation.attempt().backtrace().in_thread_local_destructor();
     let handler = HANDLER.read().unwrap_or_else(PoisonError::into_inner).clone();
     if let Some(handler) = handler {
-        handler(&violation);
+        // Caught always (free when the handler does not panic), resumed
+        // unless it would abort: whether it would is decided only for a
+        // panic, as the stack's frames are costly to resolve.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(&violation))) {
+            if !aborts() {
+                resume_unwind(payload);
+            }
+            eprintln!(
+                "lockorder: the violation handler panicked where a panic would abort the process (the thread \
+                 is unwinding or destroying its thread-locals); the panic goes no further"
+            );
+        }
     }
     match policy_for(violation.kind()) {
         // Print instead of panicking where a panic would abort.
