@@ -146,4 +146,6 @@ pub use crate::report::{
     class_policy, clear_handler, policy, set_class_policy, set_handler, set_policy, Backtrace, Edge, HeldLock,
     LockInfo, ParsePolicyError, Policy, Violation, ViolationKind,
 };
+#[doc(hidden)]
+pub use crate::stats::__warned_len;
 pub use crate::stats::{enabled, stats, Stats};

@@ -57,3 +57,10 @@ pub fn stats() -> Stats {
 pub const fn enabled() -> bool {
     cfg!(lockorder_tracking)
 }
+
+/// How many cycles the `Warn` policy remembers having printed (for tests
+/// of memory behaviour); not part of the API.
+#[doc(hidden)]
+pub fn __warned_len() -> usize {
+    crate::report::warned_len()
+}

@@ -72,6 +72,9 @@ pub(super) struct LockGraph {
     edges: FxHashMap<(LockId, LockId), EdgeIndex>,
     /// Edges refused because they would have closed a cycle: only drawn.
     refused: FxHashSet<(LockId, LockId)>,
+    /// Live nodes on a cycle that refused an edge: when one goes, that
+    /// refusal may no longer stand (see [`LockGraph::remove`]).
+    on_refusing_cycle: FxHashSet<LockId>,
     search: Search,
 }
 
@@ -110,6 +113,7 @@ impl LockGraph {
         let b = self.add_node(to.0, to.1);
         if self.search(b, a) {
             self.refused.insert((from.0, to.0));
+            self.mark_refusing_cycle(b, a);
             return Err(if report { self.path(b, a) } else { Vec::new() });
         }
         let edge = self.graph.add_edge(a, b, record);
@@ -119,9 +123,10 @@ impl LockGraph {
 
     /// Removes a dropped lock's node and every edge touching it: the node
     /// is retired at once, and the graph rebuilt when retired nodes
-    /// outnumber live ones.
-    pub(super) fn remove(&mut self, id: LockId) {
-        let Some(node) = self.nodes.remove(&id) else { return };
+    /// outnumber live ones. Returns whether the node was on a cycle that
+    /// refused an edge: that edge may be legitimate now.
+    pub(super) fn remove(&mut self, id: LockId) -> bool {
+        let Some(node) = self.nodes.remove(&id) else { return false };
         for direction in [Direction::Outgoing, Direction::Incoming] {
             for edge in self.graph.edges_directed(node, direction) {
                 let key = (self.graph[edge.source()].id, self.graph[edge.target()].id);
@@ -136,6 +141,22 @@ impl LockGraph {
         }
         if !self.refused.is_empty() {
             self.refused.retain(|&(from, to)| from != id && to != id);
+        }
+        self.on_refusing_cycle.remove(&id)
+    }
+
+    /// Notes the nodes of the path `start -> .. -> goal` found by the last
+    /// [`Self::search`] as being on a refusing cycle.
+    fn mark_refusing_cycle(&mut self, start: NodeIndex, goal: NodeIndex) {
+        let mut node = goal;
+        loop {
+            self.on_refusing_cycle.insert(self.graph[node].id);
+            if node == start {
+                break;
+            }
+            let edge = self.search.reached_by[node.index()];
+            let Some((source, _)) = self.graph.edge_endpoints(edge) else { break };
+            node = source;
         }
     }
 

@@ -219,6 +219,21 @@ impl HeldStack {
         self.get(i).and_then(|e| e.parked)
     }
 
+    /// Whether `id` is held.
+    #[inline]
+    pub(super) fn holds(&self, id: LockId) -> bool {
+        let len = self.len.get();
+        // Slots past the length may still hold old ids (see `push_inline`).
+        self.ids[..len.min(INLINE)].iter().any(|held| held.get() == id)
+            || (len > INLINE && Self::holds_spilled(id, len))
+    }
+
+    /// Whether a spilled entry, of the first `len` ones, is `id`'s.
+    #[cold]
+    fn holds_spilled(id: LockId, len: usize) -> bool {
+        SPILL.try_with(|s| s.borrow().iter().take(len - INLINE).any(|e| e.id == id)).unwrap_or(false)
+    }
+
     #[cold]
     fn get_spilled(i: usize) -> Option<HeldEntry> {
         SPILL.try_with(|s| s.borrow().get(i - INLINE).copied()).ok().flatten()

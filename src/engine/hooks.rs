@@ -159,10 +159,37 @@ fn release_cold(state: &LockState, id: LockId, popped: Option<bool>) {
 }
 
 /// Forgets a lock that is being dropped.
+///
+/// A live guard borrows its lock, so a lock dropped while this thread
+/// holds it had a guard given to `mem::forget`. Its held entries are
+/// stale: they would make the dead lock the source of every later order
+/// of this thread (false cycles through it, a node that never leaves the
+/// graph, a held set that only grows). Checking costs a comparison per
+/// held lock (usually one or none); the rest is out of line.
+///
+/// A guard forgotten on another thread is out of reach here: its entry
+/// stays in that thread's held set (see [`dropped_while_held`]).
 #[inline]
 pub(crate) fn dropped(state: &LockState) {
     let (id, flags) = state.load();
-    if flags & (HAS_PENDING | IN_GRAPH) != 0 {
+    if id != 0 && THREAD.try_with(|t| t.held.holds(id)) == Ok(true) {
+        dropped_while_held(id);
+    } else if flags & (HAS_PENDING | IN_GRAPH) != 0 {
         registry::forget(id);
     }
+}
+
+/// [`dropped`] of a lock this thread holds through forgotten guards: every
+/// entry of it goes, and it leaves the registry whatever its flags say (the
+/// guards that would have flagged it as in the graph never ran).
+///
+/// Reaching another thread's held set would cost every drop a global
+/// lookup, or every acquisition a write to the lock's state; so a guard
+/// forgotten on one thread whose lock is dropped on another leaves its
+/// entry there until that thread ends.
+#[cold]
+#[inline(never)]
+fn dropped_while_held(id: LockId) {
+    let _ = THREAD.try_with(|t| while t.held.remove(id).is_some() {});
+    registry::forget(id);
 }

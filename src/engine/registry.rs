@@ -16,6 +16,7 @@
 //! reverse, never two shards. Both recover from poisoning.
 
 use std::collections::hash_map::Entry as MapEntry;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use once_cell::sync::Lazy;
@@ -23,7 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::graph::{Evidence, LockGraph, PathEdge};
 use super::id::{LockId, LockState, HAS_PENDING, PARKED};
-use crate::report::LockInfo;
+use crate::report::{self, LockInfo};
 
 /// One shard of the table, for the locks whose ids fall in it.
 ///
@@ -163,13 +164,31 @@ pub(super) fn publish_parked(state: &LockState, id: LockId, lock: LockInfo) {
     state.clear_flag(PARKED);
 }
 
-/// Forgets a dropped lock: its pending in-edges, or its node in the graph.
+/// Counts the cycles that refused an edge and were broken since: a lock
+/// on one left the graph. A refusal a thread remembers stands as long as
+/// this has not moved (see `slow`). Locks that were never on such a cycle
+/// (churn) leave it alone.
+static BROKEN_CYCLES: AtomicU64 = AtomicU64::new(0);
+
+/// The current count of broken refusing cycles.
+pub(super) fn broken_cycles() -> u64 {
+    BROKEN_CYCLES.load(Ordering::Acquire)
+}
+
+/// Forgets a dropped lock: its pending in-edges, or its node in the graph,
+/// and the cycles through it that `Warn` printed.
 pub(super) fn forget(id: LockId) {
     let mut table = shard(id);
     if table.take_pending(id).next().is_none() && table.in_graph.remove(&id) {
         drop(table);
-        graph().remove(id);
+        let broke_a_cycle = graph().remove(id);
+        if broke_a_cycle {
+            BROKEN_CYCLES.fetch_add(1, Ordering::Release);
+        }
+    } else {
+        drop(table);
     }
+    report::forget_lock(id);
 }
 
 /// A picture of the lock-order graph.

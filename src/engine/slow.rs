@@ -5,15 +5,19 @@
 //! internal lock is held when a report is built or raised. Instance orders
 //! are checked first; when they are sound, the class orders are.
 
+use std::hash::{Hash, Hasher};
 use std::panic::Location;
 use std::sync::Arc;
 
+use rustc_hash::FxHasher;
+
+use super::cache::Refusal;
 use super::classes::{self, class_info, ClassId};
 use super::graph::PathEdge;
 use super::held::{acquisition_key, HeldEntry};
-use super::id::{LockId, LockState, HAS_PENDING};
+use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::{
-    class_of, evidence, knows_class_edge, learn_class_edge, thread_name, Suspended, ThreadState, THREAD,
+    class_of, evidence, exiting, knows_class_edge, learn_class_edge, thread_name, Suspended, ThreadState, THREAD,
 };
 use super::Access;
 use super::{parked, registry};
@@ -29,9 +33,13 @@ struct Found {
 
 enum Learn {
     Nothing,
-    /// The refused instance order.
-    Edge(LockId, LockId),
+    /// The refused instance order. It is not learned as a known edge: once
+    /// the cycle that refused it is broken (a lock on it is dropped), the
+    /// order is legitimate and new, and must be recorded (an opposite
+    /// order taken later is a real inversion).
+    Refusal(Refusal),
     /// The refused class order (the instance orders were all recorded).
+    /// Classes are never dropped: a class cycle stands for good.
     ClassEdge(ClassId, ClassId),
 }
 
@@ -57,24 +65,23 @@ pub(super) fn acquire(
     super::task::apply_released();
     let attempt = Attempt { lock, access, subclass, site };
     let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, &attempt)));
-    let Ok((chain, (id, found))) = inspected else {
+    let Ok((chain, Inspected { id, found, learn_chain })) = inspected else {
         return 0;
     };
     if let Some(found) = found {
         if let Some(violation) = found.violation {
             let _untracked = Suspended::new();
-            report::raise(violation);
+            report::raise(violation, exiting());
         }
         // The policy let the thread go on.
         let _ = THREAD.try_with(|t| match found.learn {
             Learn::Nothing => {}
-            Learn::Edge(from, to) => {
-                t.known_edges.insert(from, to);
-                t.known_chains.insert(chain, acquisition_key(to, subclass));
-            }
+            Learn::Refusal(refusal) => t.refusals.insert(refusal),
             Learn::ClassEdge(from, to) => {
                 learn_class_edge(t, from, to);
-                t.known_chains.insert(chain, acquisition_key(id, subclass));
+                if learn_chain {
+                    t.known_chains.insert(chain, acquisition_key(id, subclass));
+                }
             }
         });
     }
@@ -82,7 +89,20 @@ pub(super) fn acquire(
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
 }
 
-fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> (LockId, Option<Found>) {
+/// What [`inspect`] found of an acquisition.
+struct Inspected {
+    id: LockId,
+    found: Option<Found>,
+    /// Whether the fast path may learn the pair (held set, lock): every
+    /// order is recorded or refused for good. Not for a granted re-entry,
+    /// which stays on the slow path where re-entries are judged (else a
+    /// later acquisition of the lock with the same locks held, say a
+    /// `write` after a `read_recursive`, would go through unchecked); not
+    /// while a refused order is skipped, whose cycle may yet be broken.
+    learn_chain: bool,
+}
+
+fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> Inspected {
     let len = t.held.len();
     // A lock first acquired here, under other locks, gets pending in-edges.
     let id = parked::settle(state, &t.ids, if len > 0 { HAS_PENDING } else { 0 }, &attempt.lock);
@@ -90,33 +110,79 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> (LockId, Op
     if let Some(previous) = previous {
         if !attempt.access.reenters(previous.access) {
             let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, *attempt));
-            return (id, Some(Found { violation, learn: Learn::Nothing }));
+            if violation.is_some() {
+                // The report's key names the lock, which may have no node
+                // in the graph: its drop must still visit the registry,
+                // which makes `Warn` forget the key.
+                state.set_flag(IN_GRAPH);
+            }
+            let found = Some(Found { violation, learn: Learn::Nothing });
+            return Inspected { id, found, learn_chain: false };
         }
     }
-    if let Some(found) = record_instance_orders(t, state, id, attempt) {
-        return (id, Some(found));
-    }
-    if let Some(found) = record_class_orders(t, id, attempt) {
-        return (id, Some(found));
-    }
-    // A granted re-entry stays on the slow path, where re-entries are judged.
-    if previous.is_none() {
+    let broken_cycles = registry::broken_cycles();
+    let (found, skipped) = match record_instance_orders(t, state, id, attempt, broken_cycles) {
+        Orders::Refused(found) => return Inspected { id, found: Some(found), learn_chain: false },
+        Orders::Recorded { skipped } => (record_class_orders(t, id, attempt, broken_cycles), skipped),
+    };
+    let learn_chain = previous.is_none() && !skipped;
+    if found.is_none() && learn_chain {
         t.known_chains.insert(t.held.chain(), acquisition_key(id, attempt.subclass));
     }
-    (id, None)
+    Inspected { id, found, learn_chain }
+}
+
+/// What [`record_instance_orders`] did.
+enum Orders {
+    /// Every order is recorded, but those `skipped`: refused earlier by a
+    /// cycle that still stands, and reported then.
+    Recorded { skipped: bool },
+    /// An order closes a cycle not reported yet.
+    Refused(Found),
+}
+
+/// Whether this thread remembers `from -> to` refused by a cycle that
+/// still stands: no refusing cycle was broken since it last looked.
+fn refusal_stands(t: &ThreadState, from: LockId, to: LockId, broken_cycles: u64) -> bool {
+    t.refusals.get(from, to).is_some_and(|r| r.broken_cycles == broken_cycles)
+}
+
+/// A hash of a violation's key, as a [`Refusal`] keeps it.
+fn key_hash(key: &[u64]) -> u64 {
+    let mut hasher = FxHasher::default();
+    key.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Records `held -> id` for every held lock; the first order that would
-/// close a cycle is refused and reported.
-fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attempt: &Attempt) -> Option<Found> {
+/// close a cycle not reported yet is refused and reported.
+///
+/// A refused order is remembered apart (see [`Learn::Refusal`]) with the
+/// count of broken refusing cycles: while it has not moved, the order is
+/// skipped without touching global state. Once it has, the order is tried
+/// again: recorded if its cycle is gone, else refused again, silently if
+/// by the same cycle.
+fn record_instance_orders(
+    t: &ThreadState,
+    state: &LockState,
+    id: LockId,
+    attempt: &Attempt,
+    broken_cycles: u64,
+) -> Orders {
     let wanted = report::wanted(ViolationKind::LockOrderInversion);
-    let mut refused: Option<(usize, Vec<PathEdge>)> = None;
+    let mut refused: Option<(usize, Vec<PathEdge>, Vec<u64>)> = None;
+    let mut skipped = false;
     for i in 0..t.held.len() {
         // Fields are read one by one: this loop is on the path of every new
         // lock taken under another.
         let source = t.held.id_at(i);
         // A granted re-entry adds no edge from the lock to itself.
         if source == 0 || source == id || t.known_edges.contains(source, id) {
+            continue;
+        }
+        let earlier = t.refusals.get(source, id);
+        if earlier.is_some_and(|r| r.broken_cycles == broken_cycles) {
+            skipped = true;
             continue;
         }
         let (source_lock, _) = t.held.lock_at(i);
@@ -130,31 +196,53 @@ fn record_instance_orders(t: &ThreadState, state: &LockState, id: LockId, attemp
         }
         let record = evidence(source_site, attempt.site);
         match registry::add_in_edge((source, source_lock), (id, attempt.lock), state, record, wanted) {
-            Ok(()) => t.known_edges.insert(source, id),
+            Ok(()) => {
+                t.known_edges.insert(source, id);
+                if earlier.is_some() {
+                    t.refusals.remove(source, id);
+                }
+            }
             Err(path) => {
-                refused.get_or_insert((i, path));
+                let key = cycle_key(vec![source], &path);
+                let cycle = key_hash(&key);
+                if earlier.is_some_and(|r| r.cycle == cycle) {
+                    // Another refusing cycle was broken; this one stands.
+                    t.refusals.insert(Refusal { from: source, to: id, broken_cycles, cycle });
+                    skipped = true;
+                } else if refused.is_none() {
+                    refused = Some((i, path, key));
+                }
             }
         }
     }
-    let (index, path) = refused?;
-    let source = t.held.get(index)?;
+    let Some((index, path, key)) = refused else {
+        return Orders::Recorded { skipped };
+    };
+    let Some(source) = t.held.get(index) else {
+        return Orders::Recorded { skipped: true };
+    };
+    let refusal = Refusal { from: source.id, to: id, broken_cycles, cycle: key_hash(&key) };
     let violation = wanted.then(|| {
         let this = this_acquisition(source.lock, &source, *attempt);
-        cycle(t, ViolationKind::LockOrderInversion, path, this, vec![source.id])
+        cycle(t, ViolationKind::LockOrderInversion, path, this, key)
     });
-    Some(Found { violation, learn: Learn::Edge(source.id, id) })
+    Orders::Refused(Found { violation, learn: Learn::Refusal(refusal) })
 }
 
 /// Records the class order of every held lock into the acquired one's
 /// class; the first that would close a cycle of classes is reported.
-fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt) -> Option<Found> {
+///
+/// A held lock whose instance order into this one stands refused is passed
+/// by: that inversion was reported already, its class order would only
+/// report it again.
+fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cycles: u64) -> Option<Found> {
     let kind = ViolationKind::ClassOrderInversion;
     let wanted = report::wanted(kind);
     let to = class_of(t, &attempt.lock, attempt.subclass);
     let mut refused: Option<(usize, ClassId, Vec<PathEdge>)> = None;
     for i in 0..t.held.len() {
         let source = t.held.id_at(i);
-        if source == 0 || source == id {
+        if source == 0 || source == id || refusal_stands(t, source, id, broken_cycles) {
             continue;
         }
         let (source_lock, subclass) = t.held.lock_at(i);
@@ -192,7 +280,8 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt) -> Option
         let class_attempt = Attempt { lock: class_info(&attempt.lock), ..*attempt };
         let this = this_acquisition(class_info(&source.lock), &source, class_attempt);
         // Class ids are small and lock ids random: a marker keeps them apart.
-        cycle(t, kind, path, this, vec![u64::MAX, from])
+        let key = cycle_key(vec![u64::MAX, from], &path);
+        cycle(t, kind, path, this, key)
     });
     Some(Found { violation, learn: Learn::ClassEdge(from, to) })
 }
@@ -224,21 +313,25 @@ fn reacquire(t: &ThreadState, previous: &HeldEntry, attempt: Attempt) -> Violati
     Violation::new(ViolationKind::Reacquire, vec![edge], held_locks(t), thread_name(), vec![previous.id])
 }
 
-/// A violation for the cycle `path` closed by `this`; `key` starts the key
-/// that tells distinct cycles apart.
-fn cycle(t: &ThreadState, kind: ViolationKind, path: Vec<PathEdge>, this: Edge, mut key: Vec<u64>) -> Violation {
+/// The key that tells the cycle `path` apart from others, `start` (the
+/// ids of what closes it) first: the ids of the cycle, sorted.
+fn cycle_key(mut start: Vec<u64>, path: &[PathEdge]) -> Vec<u64> {
+    start.extend(path.iter().map(|p| p.from.0));
+    start.sort_unstable();
+    start
+}
+
+/// A violation for the cycle `path` closed by `this`, told apart by `key`.
+fn cycle(t: &ThreadState, kind: ViolationKind, path: Vec<PathEdge>, this: Edge, key: Vec<u64>) -> Violation {
     let mut edges: Vec<Edge> = path
         .into_iter()
-        .map(|p| {
-            key.push(p.from.0);
-            Edge {
-                from: p.from.1,
-                to: p.to.1,
-                from_acquired_at: p.record.from_site,
-                to_acquired_at: p.record.to_site,
-                thread: p.record.thread.clone(),
-                trace: p.record.trace.clone(),
-            }
+        .map(|p| Edge {
+            from: p.from.1,
+            to: p.to.1,
+            from_acquired_at: p.record.from_site,
+            to_acquired_at: p.record.to_site,
+            thread: p.record.thread.clone(),
+            trace: p.record.trace.clone(),
         })
         .collect();
     let thread = this.thread.clone();

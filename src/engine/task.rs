@@ -184,7 +184,7 @@ impl TaskHeld {
         let trace = trace.unwrap_or_else(backtrace::Backtrace::new_unresolved);
         let violation = held_across_await(&fresh, &self.entries, &trace, boundary);
         let _untracked = Suspended::new();
-        report::raise(violation);
+        report::raise(violation, super::thread::exiting());
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::cache::{spread, ClassCache, PairCache};
+use super::cache::{spread, spread_target, ClassCache, PairCache, RefusalCache};
 use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
@@ -29,6 +29,8 @@ pub(super) struct ThreadState {
     pub(super) known_chains: PairCache,
     /// `(from, to)` edges known (the slow path).
     pub(super) known_edges: PairCache,
+    /// Refused orders this thread went on past (the slow path).
+    pub(super) refusals: RefusalCache,
     /// Class ids of the locks this thread took (the slow path).
     class_ids: ClassCache,
     /// `(from, to)` class orders known (the slow path).
@@ -43,6 +45,9 @@ pub(super) struct ThreadState {
     /// The last class order [`knows_class_order`] found known, by what
     /// decides it.
     last_known_order: Cell<OrderKey>,
+    /// This thread's thread-locals are being destroyed: `SLOW`'s
+    /// destructor ran. See [`exiting`].
+    exiting: Cell<bool>,
 }
 
 /// What decides the class order of a held lock (by id, at a nesting level)
@@ -55,12 +60,14 @@ impl ThreadState {
             held: HeldStack::new(),
             known_chains: PairCache::new(),
             known_edges: PairCache::new(),
+            refusals: RefusalCache::new(),
             class_ids: ClassCache::new(),
             known_class_edges: PairCache::new(),
             ids: IdBlock::new(),
             suspended: Cell::new(false),
             last_record: LastRecord::new(),
             last_known_order: Cell::new((0, 0, 0, 0)),
+            exiting: Cell::new(false),
         }
     }
 }
@@ -79,8 +86,23 @@ struct SlowState {
 impl Drop for SlowState {
     fn drop(&mut self) {
         // The records go: the spares of the last one go first.
-        let _ = THREAD.try_with(|t| t.last_record.clear());
+        let _ = THREAD.try_with(|t| {
+            t.last_record.clear();
+            t.exiting.set(true);
+        });
     }
+}
+
+/// Whether this thread's thread-locals are known to be being destroyed,
+/// where a panic aborts the process: `SLOW` is gone.
+///
+/// A sure sign, told by state and not by the stack's frames, so a
+/// thread-local's initializer is never taken for a destructor. But not
+/// the only one: destructors run in the reverse order of registration, so
+/// those of thread-locals first used after the engine's run before `SLOW`
+/// goes (reports then look at the stack's frames).
+pub(super) fn exiting() -> bool {
+    THREAD.try_with(|t| t.exiting.get()).unwrap_or(true)
 }
 
 /// The class id of `lock` at nesting level `subclass`, from this thread's
@@ -125,12 +147,12 @@ fn knows_class_order_slow(t: &ThreadState, index: usize, key: OrderKey, to: &Loc
 
 /// Whether this thread knows the class order `from -> to` is recorded.
 pub(super) fn knows_class_edge(t: &ThreadState, from: ClassId, to: ClassId) -> bool {
-    t.known_class_edges.contains(spread(from), spread(to))
+    t.known_class_edges.contains(spread(from), spread_target(to))
 }
 
 /// Remembers that the class order `from -> to` is recorded.
 pub(super) fn learn_class_edge(t: &ThreadState, from: ClassId, to: ClassId) {
-    t.known_class_edges.insert(spread(from), spread(to));
+    t.known_class_edges.insert(spread(from), spread_target(to));
 }
 
 /// The current thread's name as shown in reports.

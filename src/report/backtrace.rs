@@ -78,11 +78,18 @@ const HIDDEN_PREFIXES: &[&str] = &[
 /// Frames below this one are the runtime's thread or test start-up.
 const STACK_BOTTOM: &str = "__rust_begin_short_backtrace";
 
-/// Functions that run thread-local destructors (std's, glibc's, macOS's).
+/// Functions that run thread-local destructors (std's, glibc's, macOS's),
+/// and only those: std's `thread_local::native::` also holds the
+/// initializers (`Storage::get_or_init`), where a panic is fine.
 const THREAD_LOCAL_DESTRUCTORS: &[&str] = &[
     "thread_local::abort_on_dtor_unwind",
-    "thread_local::native::",
-    "thread_local::destructors",
+    "thread_local::native::lazy::destroy",
+    "thread_local::native::eager::destroy",
+    "thread_local::os::destroy_value",
+    "thread_local::destructors::",
+    "thread_local::guard::",
+    "thread_local::key::windows::run_dtors",
+    "thread_local::key::xous::run_dtors",
     "__call_tls_dtors",
     "_tlv_exit",
 ];

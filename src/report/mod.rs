@@ -5,6 +5,7 @@ mod backtrace;
 mod lock_info;
 mod policy;
 mod violation;
+mod warned;
 
 pub use self::backtrace::Backtrace;
 pub(crate) use self::backtrace::Trace;
@@ -15,3 +16,6 @@ pub use self::policy::{
 #[cfg(lockorder_tracking)]
 pub(crate) use self::policy::{raise, wanted};
 pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};
+#[cfg(lockorder_tracking)]
+pub(crate) use self::warned::forget_lock;
+pub(crate) use self::warned::len as warned_len;

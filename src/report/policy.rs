@@ -4,15 +4,15 @@
 //! the engine builds the [`Violation`] first, releases everything, and only
 //! then calls [`raise`].
 
-use std::collections::HashSet;
 use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use once_cell::sync::Lazy;
 
-use super::{Violation, ViolationKind};
+use super::{warned, Violation, ViolationKind};
 
 /// What to do when an acquisition would close a cycle.
 ///
@@ -174,7 +174,13 @@ static HANDLER_SET: AtomicBool = AtomicBool::new(false);
 ///
 /// The handler runs on the thread that found the violation, under no lock of
 /// lockorder's; locks it takes are not tracked. A panic in the handler
-/// propagates to the acquisition that raised the violation.
+/// propagates to the acquisition that raised the violation, except where a
+/// panic would abort the process, the places where lockorder itself does
+/// not panic: while the thread is unwinding from another panic, and in a
+/// thread-local's destructor. There the handler runs under
+/// [`catch_unwind`](std::panic::catch_unwind): its panic is noted on
+/// stderr and goes no further, and the policy then acts as usual (`Panic`
+/// prints the report).
 ///
 /// # Examples
 ///
@@ -210,26 +216,38 @@ pub(crate) fn wanted(kind: ViolationKind) -> bool {
     policy_for(kind) != Policy::Ignore || HANDLER_SET.load(Ordering::Relaxed)
 }
 
-static WARNED: Lazy<Mutex<HashSet<Vec<u64>>>> = Lazy::new(Default::default);
-
 /// Hands `violation` to the handler, then acts on the policy. Under `Panic`
-/// the panic's location is the caller's acquisition.
+/// the panic's location is the caller's acquisition. `exiting`: the engine
+/// knows that this thread's thread-locals are being destroyed.
 #[track_caller]
-pub(crate) fn raise(violation: Violation) {
+pub(crate) fn raise(violation: Violation, exiting: bool) {
+    // Where a panic would abort the process: while the thread unwinds (a
+    // second panic), and when it leaves a thread-local's destructor. The
+    // engine knows the latter once its own thread-local state is gone;
+    // before that (destructors of thread-locals made after the engine's
+    // run first), the stack's frames tell, resolved only when asked.
+    let aborts = || exiting || std::thread::panicking() || violation.attempt().backtrace().in_thread_local_destructor();
     let handler = HANDLER.read().unwrap_or_else(PoisonError::into_inner).clone();
     if let Some(handler) = handler {
-        handler(&violation);
+        // Caught always (free when the handler does not panic), resumed
+        // unless it would abort: whether it would is decided only for a
+        // panic, as the stack's frames are costly to resolve.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(&violation))) {
+            if !aborts() {
+                resume_unwind(payload);
+            }
+            eprintln!(
+                "lockorder: the violation handler panicked where a panic would abort the process (the thread \
+                 is unwinding or destroying its thread-locals); the panic goes no further"
+            );
+        }
     }
     match policy_for(violation.kind()) {
-        // A second panic would abort, and so would one that leaves a
-        // thread-local's destructor: print instead.
-        Policy::Panic if std::thread::panicking() || violation.attempt().backtrace().in_thread_local_destructor() => {
-            eprintln!("{violation}")
-        }
+        // Print instead of panicking where a panic would abort.
+        Policy::Panic if aborts() => eprintln!("{violation}"),
         Policy::Panic => panic!("{violation}"),
         Policy::Warn => {
-            let first = WARNED.lock().unwrap_or_else(PoisonError::into_inner).insert(violation.key().to_vec());
-            if first {
+            if warned::first(&violation) {
                 eprintln!("{violation}");
             }
         }

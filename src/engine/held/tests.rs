@@ -111,6 +111,9 @@ proptest! {
                 prop_assert_eq!(stack.site_at(i).1, expected.in_graph);
                 prop_assert_eq!(stack.parked_at(i).map(|p| p.0), expected.parked.map(|p| p.0));
             }
+            for id in POOL.iter().copied().chain([ABSENT]) {
+                prop_assert_eq!(stack.holds(id), model.iter().any(|e| e.id == id));
+            }
             prop_assert!(stack.get(model.len()).is_none());
             prop_assert_eq!(stack.id_at(model.len()), 0);
         }
