@@ -6,6 +6,8 @@ mod lock_info;
 mod policy;
 mod violation;
 
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+pub(crate) use self::backtrace::capture_raw;
 pub use self::backtrace::Backtrace;
 pub(crate) use self::backtrace::Trace;
 pub use self::lock_info::LockInfo;
