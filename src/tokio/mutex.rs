@@ -268,8 +268,10 @@ impl<T: ?Sized + 'static> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        // SAFETY: the guard goes into the owned guard, which drops it
-        // before `self`.
+        // SAFETY: `self` lives until the end of this function: the guard
+        // goes into the owned guard, which drops it before `self`, and a
+        // panicking acquisition (a report) leaves nothing borrowing the
+        // lock when `self` is dropped by the unwinding.
         let guard = unsafe { super::owned::leak(&self) }.blocking_lock();
         OwnedMutexGuard { guard, lock: self }
     }
