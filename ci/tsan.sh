@@ -20,8 +20,8 @@ if ! command -v rustup >/dev/null 2>&1; then
 fi
 if ! have_src; then
     echo "tsan: not installed; trying rustup (nightly with rust-src)"
-    timeout 300 rustup toolchain install nightly --profile minimal --component rust-src ||
-        timeout 300 rustup component add --toolchain nightly rust-src || true
+    timeout 300 rustup component add --toolchain nightly rust-src ||
+        timeout 300 rustup toolchain install nightly --profile minimal --no-self-update --component rust-src || true
     if ! have_src; then
         echo "tsan: skipped (no nightly toolchain with rust-src, and rustup could not install one)"
         exit 0
