@@ -74,6 +74,7 @@ const DEEP: usize = 20;
 
 /// Twenty nested locks: the held set spills past its inline part.
 #[test]
+#[cfg_attr(miri, ignore = "hundreds of new orders: too slow under Miri")]
 fn deep_nesting_records_every_order_and_releases_everything() {
     for kind in KINDS.iter().map(|&k| Some(k)).chain([None]) {
         let locks = Lock::many(|i| kind.unwrap_or_else(|| mixed(i)), "deep", DEEP);
@@ -100,6 +101,7 @@ fn deep_nesting_records_every_order_and_releases_everything() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "hundreds of new orders: too slow under Miri")]
 fn deep_nesting_released_out_of_order() {
     for kind in KINDS {
         let locks = Lock::many(|_| kind, "scrambled", DEEP);
@@ -119,6 +121,7 @@ fn deep_nesting_released_out_of_order() {
 
 /// A re-acquisition found among the spilled entries of a deep hold.
 #[test]
+#[cfg_attr(miri, ignore = "hundreds of new orders: too slow under Miri")]
 fn reacquisition_while_deep_is_reported() {
     for kind in KINDS {
         let locks = Lock::many(|_| kind, "hold", DEEP);

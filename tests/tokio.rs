@@ -295,9 +295,11 @@ fn a_std_guard_held_across_an_await_is_reported() {
         assert!(report.contains("held across await: std-state"), "{flavor}:\n{report}");
         assert!(report.contains(&format!("acquired at tests/tokio.rs:{line}:")), "{flavor}:\n{report}");
         // The backtrace is the await's: this test's async block, at the
-        // `.await` line, with yield_now under it.
-        assert!(report.contains(&format!("at tests/tokio.rs:{}", line + 1)), "{flavor}:\n{report}");
-        assert!(report.contains("yield_now"), "{flavor}:\n{report}");
+        // `.await` line, with yield_now under it (no stacks under Miri).
+        if !cfg!(miri) {
+            assert!(report.contains(&format!("at tests/tokio.rs:{}", line + 1)), "{flavor}:\n{report}");
+            assert!(report.contains("yield_now"), "{flavor}:\n{report}");
+        }
         // No other task contended: the report came from the await itself.
         state.clear_poison();
         assert_eq!(*state.lock().unwrap(), 0);
@@ -564,4 +566,44 @@ fn a_cancelled_scope_releases_its_guards_from_its_own_set() {
             drop(m.lock().await);
         }));
     }
+}
+
+/// An owned acquisition's future keeps the lock's `Arc` next to the
+/// acquisition that borrows the lock: dropped while pending, with the last
+/// clone of the `Arc` in it, it leaves the lock's wait queue before the
+/// lock is freed (a use after free otherwise, which Miri sees).
+#[test]
+fn a_pending_owned_acquisition_dropped_with_the_last_arc_frees_the_lock_last() {
+    struct NoWake;
+    impl std::task::Wake for NoWake {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = std::task::Waker::from(Arc::new(NoWake));
+    let mut cx = std::task::Context::from_waker(&waker);
+
+    // Held by another thread, so that waiting for it is no re-acquisition.
+    let held_elsewhere =
+        |acquire: Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>| thread::spawn(acquire).join().unwrap();
+
+    let m = Arc::new(Mutex::new_named("owned", ()));
+    let held = held_elsewhere(Box::new({
+        let m = m.clone();
+        move || Box::new(m.try_lock_owned().unwrap())
+    }));
+    let mut pending = Box::pin(m.lock_owned());
+    assert!(pending.as_mut().poll(&mut cx).is_pending());
+    // The permit goes to the queued acquisition; the future now holds the
+    // last `Arc`.
+    drop(held);
+    drop(pending);
+
+    let rw = Arc::new(RwLock::new_named("owned-rw", ()));
+    let held = held_elsewhere(Box::new({
+        let rw = rw.clone();
+        move || Box::new(rw.try_read_owned().unwrap())
+    }));
+    let mut pending = Box::pin(rw.write_owned());
+    assert!(pending.as_mut().poll(&mut cx).is_pending());
+    drop(held);
+    drop(pending);
 }

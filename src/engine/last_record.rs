@@ -54,7 +54,8 @@ impl LastRecord {
             spares => self.spares.set(spares - 1),
         }
         // SAFETY: one reference was just raised or taken from the spares
-        // for this `Arc` to own.
+        // for this `Arc` to own, and `record` came from `Arc::as_ptr` (in
+        // `set`), as `from_raw` requires.
         Some(unsafe { Arc::from_raw(record) })
     }
 

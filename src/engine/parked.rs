@@ -64,8 +64,12 @@ impl ParkedEdge {
             let record = self.record.swap(ptr::null_mut(), Ordering::Acquire);
             if !record.is_null() {
                 // SAFETY: a non-null slot holds a pointer from
-                // `Arc::into_raw` in `fill`, and the swap took it out, so
-                // this is its only owner.
+                // `Arc::into_raw` in `fill`, whose reference keeps the
+                // record alive; the swap took it out of the slot, so this
+                // `Arc` owns that reference and nothing else will use it.
+                // (The Acquire swap pairs with `fill`'s Release store: the
+                // record and `from` are seen as written.) The slot itself
+                // is alive: `self` borrows the lock being acquired.
                 return Some((self.from.load(Ordering::Relaxed), unsafe { Arc::from_raw(record) }));
             }
             std::thread::yield_now();
@@ -77,8 +81,12 @@ impl Drop for ParkedEdge {
     fn drop(&mut self) {
         let record = *self.record.get_mut();
         if !record.is_null() {
-            // SAFETY: as in `take`; the lock is being dropped, so nobody
-            // else can reach the slot.
+            // SAFETY: a non-null slot holds the reference `fill` stored,
+            // which nobody took (`take` nulls the slot). The lock is being
+            // dropped (`&mut self`): no other thread can reach the slot,
+            // and the store happened before (ending the lock's sharing
+            // synchronized with it), so the reference is given back once,
+            // here.
             thread::give_back(unsafe { Arc::from_raw(record) });
         }
     }

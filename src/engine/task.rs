@@ -181,7 +181,7 @@ impl TaskHeld {
         if fresh.is_empty() {
             return;
         }
-        let trace = trace.unwrap_or_else(backtrace::Backtrace::new_unresolved);
+        let trace = trace.unwrap_or_else(report::capture_raw);
         let violation = held_across_await(&fresh, &self.entries, &trace, boundary);
         let _untracked = Suspended::new();
         report::raise(violation, super::thread::exiting());
@@ -235,7 +235,7 @@ pub(crate) fn note_await(inbox: &Arc<Inbox>) {
         })
         .unwrap_or(false);
     if wanted {
-        let trace = backtrace::Backtrace::new_unresolved();
+        let trace = report::capture_raw();
         let _ = AWAIT_TRACE.try_with(|t| *t.borrow_mut() = Some(trace));
     }
 }

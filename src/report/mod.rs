@@ -7,6 +7,8 @@ mod policy;
 mod violation;
 mod warned;
 
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+pub(crate) use self::backtrace::capture_raw;
 pub use self::backtrace::Backtrace;
 pub(crate) use self::backtrace::Trace;
 pub use self::lock_info::LockInfo;

@@ -238,12 +238,16 @@ impl<T: ?Sized + 'static> Mutex<T> {
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
         let site = Location::caller();
         async move {
-            // SAFETY: the acquisition future, made after `self`, is dropped
-            // before it if this future is; the guard goes into the owned
-            // guard, which drops it before `self`.
-            let lock = unsafe { super::owned::leak(&self) };
+            // Moved into a local first: a local declared later (the pending
+            // acquisition, which borrows the lock) is dropped before it,
+            // also when this future is dropped while it waits.
+            let this = self;
+            // SAFETY: `this` keeps the lock alive while the acquisition
+            // future lives (see above), and the guard goes into the owned
+            // guard, which drops it before its `Arc`.
+            let lock = unsafe { super::owned::leak(&this) };
             let guard = lock.lock_at(site).await;
-            OwnedMutexGuard { guard, lock: self }
+            OwnedMutexGuard { guard, lock: this }
         }
     }
 
@@ -264,8 +268,10 @@ impl<T: ?Sized + 'static> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        // SAFETY: the guard goes into the owned guard, which drops it
-        // before `self`.
+        // SAFETY: `self` lives until the end of this function: the guard
+        // goes into the owned guard, which drops it before `self`, and a
+        // panicking acquisition (a report) leaves nothing borrowing the
+        // lock when `self` is dropped by the unwinding.
         let guard = unsafe { super::owned::leak(&self) }.blocking_lock();
         OwnedMutexGuard { guard, lock: self }
     }

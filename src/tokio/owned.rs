@@ -3,7 +3,11 @@
 //!
 //! Invariant: in every owned guard the borrowing guard is the first field,
 //! so it is dropped before the `Arc` that keeps its lock alive, and the
-//! `'static` reference behind it is never handed out.
+//! `'static` reference behind it is never handed out. The borrowing guard
+//! is a `TrackedGuard`: its token (which points at the lock's tracker) is
+//! released, then tokio's guard unlocks, and only then can the `Arc` free
+//! the lock. A pending owned acquisition keeps its `Arc` in a local
+//! declared before the acquisition future, which is thus dropped first.
 
 use std::sync::Arc;
 
@@ -12,11 +16,15 @@ use std::sync::Arc;
 ///
 /// # Safety
 ///
-/// The reference, and anything borrowing through it, must be dropped
-/// before `arc` (or its last clone) and must not be handed out.
+/// The reference, and anything borrowing through it (a guard, an
+/// acquisition future, a token), must be dropped before `arc` is, and must
+/// not be handed out: the lock is freed when the last clone of the `Arc`
+/// goes, and `arc` may be the last one.
 pub(super) unsafe fn leak<L: ?Sized + 'static>(arc: &Arc<L>) -> &'static L {
-    // SAFETY: the `Arc`'s value stays at this address while a clone of the
-    // `Arc` lives, which the caller guarantees for the reference's uses.
+    // SAFETY: `Arc::as_ptr` points at the value, which stays there, never
+    // moved and never mutably borrowed (an `Arc` gives out only shared
+    // references), until the last clone is dropped; the caller guarantees
+    // that every use of the reference ends before `arc` is dropped.
     unsafe { &*Arc::as_ptr(arc) }
 }
 

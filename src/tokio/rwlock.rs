@@ -323,12 +323,16 @@ impl<T: ?Sized + 'static> RwLock<T> {
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
         let site = Location::caller();
         async move {
-            // SAFETY: the acquisition future, made after `self`, is dropped
-            // before it if this future is; the guard goes into the owned
-            // guard, which drops it before `self`.
-            let lock = unsafe { super::owned::leak(&self) };
+            // Moved into a local first: a local declared later (the pending
+            // acquisition, which borrows the lock) is dropped before it,
+            // also when this future is dropped while it waits.
+            let this = self;
+            // SAFETY: `this` keeps the lock alive while the acquisition
+            // future lives (see above), and the guard goes into the owned
+            // guard, which drops it before its `Arc`.
+            let lock = unsafe { super::owned::leak(&this) };
             let guard = lock.read_at(site).await;
-            OwnedRwLockReadGuard { guard, lock: self }
+            OwnedRwLockReadGuard { guard, lock: this }
         }
     }
 
@@ -376,10 +380,12 @@ impl<T: ?Sized + 'static> RwLock<T> {
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
         let site = Location::caller();
         async move {
+            // As in `read_owned`: the acquisition is dropped before `this`.
+            let this = self;
             // SAFETY: as in `read_owned`.
-            let lock = unsafe { super::owned::leak(&self) };
+            let lock = unsafe { super::owned::leak(&this) };
             let guard = lock.write_at(site).await;
-            OwnedRwLockWriteGuard { guard, lock: self }
+            OwnedRwLockWriteGuard { guard, lock: this }
         }
     }
 

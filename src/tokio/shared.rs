@@ -69,8 +69,9 @@ macro_rules! try_owned {
         $(#[$doc])*
         #[track_caller]
         pub fn $name(self: Arc<Self>) -> Result<$owned<T>, TryLockError> {
-            // SAFETY: the guard goes into the owned guard, which drops it
-            // before `self`.
+            // SAFETY: as in `blocking_lock_owned`: the guard goes into the
+            // owned guard, which drops it before `self`, and an error
+            // borrows nothing of the lock.
             let guard = unsafe { super::owned::leak(&self) }.$acquire()?;
             Ok($owned { guard, lock: self })
         }
