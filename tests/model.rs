@@ -462,9 +462,9 @@ impl KnownIssue {
     /// this shape to the end.
     const fn fixed(self) -> bool {
         match self {
-            KnownIssue::RefusedOrderNeverRecordedLater => false,
+            KnownIssue::RefusedOrderNeverRecordedLater => true,
             KnownIssue::ForgottenGuardOfDroppedLock => false,
-            KnownIssue::GrantedReentryTeachesFastPath => false,
+            KnownIssue::GrantedReentryTeachesFastPath => true,
         }
     }
 }
@@ -1614,6 +1614,11 @@ impl<'p> Runner<'p> {
         let instance = &mut model.insts[inst];
         instance.live_guards -= 1;
         if instance.live_guards == 0 && !instance.in_slot {
+            // Dropped on this thread, which may still hold it through a
+            // forgotten guard: the engine takes those entries out of this
+            // thread's held set (another thread's are out of its reach).
+            model.threads[t].held.retain(|&(h, _)| h != inst);
+            model.insts[inst].holders.retain(|&(holder, _)| holder != t);
             model.drop_instance(inst);
             if let Some(line) = self.trace.last_mut() {
                 line.push_str(&format!(", {label} dropped"));
