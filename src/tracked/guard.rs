@@ -22,6 +22,8 @@ pub(crate) struct TrackedGuard<G, K> {
     guard: ManuallyDrop<G>,
 }
 
+// The lock_api and tokio guards use the pair's maps and parts.
+#[cfg_attr(not(any(feature = "lock_api", feature = "tokio")), allow(dead_code))]
 impl<G, K> TrackedGuard<G, K> {
     /// Pairs `guard` with its `token`.
     #[inline(always)]
