@@ -98,8 +98,8 @@
 //! What counts as an acquisition: `lock`, `read`, `write` and every
 //! `Once`/`OnceLock`/`LazyLock` access that may wait. A successful
 //! `try_lock` makes the lock held but adds no edge into it; a failed one
-//! records nothing. `Condvar::wait` releases the mutex from the held set
-//! during the wait and checks its re-acquisition. Re-entering a
+//! records nothing. `Condvar::wait` checks the mutex's re-acquisition, with
+//! the locks held then, before it waits. Re-entering a
 //! `ReentrantMutex` and `read_recursive` are granted without a report (their
 //! orders with other locks are still recorded); timed acquisitions
 //! (`try_lock_for`, ..) count as a `try_lock` when they time out and as a

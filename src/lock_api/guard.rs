@@ -144,11 +144,11 @@ macro_rules! guard_map {
         {
             let $guard { inner, $($rest),* } = s;
             let mapped = inner.try_map(|inner, mut on_unwind| {
-                ::lock_api::$guard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+                ::lock_api::$guard::try_map(inner, move |t| on_unwind.run(|| f(t)))
             });
             match mapped {
                 Ok(inner) => Ok($mapped { inner }),
-                Err((inner, ())) => Err($guard { inner, $($rest),* }),
+                Err(inner) => Err($guard { inner, $($rest),* }),
             }
         }
 
@@ -159,7 +159,7 @@ macro_rules! guard_map {
             F: FnOnce(&$($m)* T) -> Result<&$($m)* U, E>,
         {
             let $guard { inner, $($rest),* } = s;
-            match inner.try_map(|inner, mut on_unwind| ::lock_api::$guard::$or_err(inner, move |t| on_unwind.run(|| f(t)))) {
+            match inner.try_map_with(|inner, mut on_unwind| ::lock_api::$guard::$or_err(inner, move |t| on_unwind.run(|| f(t)))) {
                 Ok(inner) => Ok($mapped { inner }),
                 Err((inner, e)) => Err(($guard { inner, $($rest),* }, e)),
             }

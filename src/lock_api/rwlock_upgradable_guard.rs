@@ -119,12 +119,12 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     #[inline]
     pub fn try_upgrade(s: Self) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
         let RwLockUpgradableReadGuard { inner, lock } = s;
-        match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade(inner).map_err(|g| (g, ()))) {
+        match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade(inner)) {
             Ok(mut inner) => {
                 inner.token_mut().retag(Access::Write);
                 Ok(RwLockWriteGuard { inner, lock })
             }
-            Err((inner, ())) => Err(RwLockUpgradableReadGuard { inner, lock }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 }
@@ -284,14 +284,12 @@ impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuar
     #[inline]
     pub fn try_upgrade_for(s: Self, timeout: R::Duration) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
         let RwLockUpgradableReadGuard { inner, lock } = s;
-        match inner.try_map(|inner, _| {
-            ::lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout).map_err(|g| (g, ()))
-        }) {
+        match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout)) {
             Ok(mut inner) => {
                 inner.token_mut().relock_as(Access::Write);
                 Ok(RwLockWriteGuard { inner, lock })
             }
-            Err((inner, ())) => Err(RwLockUpgradableReadGuard { inner, lock }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 
@@ -324,14 +322,12 @@ impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuar
     #[inline]
     pub fn try_upgrade_until(s: Self, timeout: R::Instant) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
         let RwLockUpgradableReadGuard { inner, lock } = s;
-        match inner.try_map(|inner, _| {
-            ::lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, timeout).map_err(|g| (g, ()))
-        }) {
+        match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, timeout)) {
             Ok(mut inner) => {
                 inner.token_mut().relock_as(Access::Write);
                 Ok(RwLockWriteGuard { inner, lock })
             }
-            Err((inner, ())) => Err(RwLockUpgradableReadGuard { inner, lock }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 }

@@ -74,12 +74,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
         let MutexGuard { inner, lock } = this;
-        let mapped = inner.try_map(|inner, mut on_unwind| {
-            tokio::sync::MutexGuard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
-        });
+        let mapped = inner
+            .try_map(|inner, mut on_unwind| tokio::sync::MutexGuard::try_map(inner, move |t| on_unwind.run(|| f(t))));
         match mapped {
             Ok(inner) => Ok(MappedMutexGuard { inner }),
-            Err((inner, ())) => Err(MutexGuard { inner, lock }),
+            Err(inner) => Err(MutexGuard { inner, lock }),
         }
     }
 
@@ -146,11 +145,11 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     {
         let MappedMutexGuard { inner } = this;
         let mapped = inner.try_map(|inner, mut on_unwind| {
-            tokio::sync::MappedMutexGuard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+            tokio::sync::MappedMutexGuard::try_map(inner, move |t| on_unwind.run(|| f(t)))
         });
         match mapped {
             Ok(inner) => Ok(MappedMutexGuard { inner }),
-            Err((inner, ())) => Err(MappedMutexGuard { inner }),
+            Err(inner) => Err(MappedMutexGuard { inner }),
         }
     }
 }

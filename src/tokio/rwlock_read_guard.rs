@@ -58,11 +58,11 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     {
         let RwLockReadGuard { inner } = this;
         let mapped = inner.try_map(|inner, mut on_unwind| {
-            tokio::sync::RwLockReadGuard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+            tokio::sync::RwLockReadGuard::try_map(inner, move |t| on_unwind.run(|| f(t)))
         });
         match mapped {
             Ok(inner) => Ok(RwLockReadGuard { inner }),
-            Err((inner, ())) => Err(RwLockReadGuard { inner }),
+            Err(inner) => Err(RwLockReadGuard { inner }),
         }
     }
 }

@@ -100,11 +100,11 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     {
         let RwLockWriteGuard { inner } = this;
         let mapped = inner.try_map(|inner, mut on_unwind| {
-            tokio::sync::RwLockWriteGuard::try_map(inner, move |t| on_unwind.run(|| f(t))).map_err(|inner| (inner, ()))
+            tokio::sync::RwLockWriteGuard::try_map(inner, move |t| on_unwind.run(|| f(t)))
         });
         match mapped {
             Ok(inner) => Ok(RwLockMappedWriteGuard { inner }),
-            Err((inner, ())) => Err(RwLockWriteGuard { inner }),
+            Err(inner) => Err(RwLockWriteGuard { inner }),
         }
     }
 
@@ -131,14 +131,13 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     {
         let mapped = this.inner.try_map(|inner, mut on_unwind| {
             tokio::sync::RwLockWriteGuard::try_downgrade_map(inner, move |t| on_unwind.run(|| f(t)))
-                .map_err(|inner| (inner, ()))
         });
         match mapped {
             Ok(mut inner) => {
                 inner.token_mut().retag(Access::AsyncRead);
                 Ok(RwLockReadGuard { inner })
             }
-            Err((inner, ())) => Err(RwLockWriteGuard { inner }),
+            Err(inner) => Err(RwLockWriteGuard { inner }),
         }
     }
 
@@ -227,11 +226,10 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
         let RwLockMappedWriteGuard { inner } = this;
         let mapped = inner.try_map(|inner, mut on_unwind| {
             tokio::sync::RwLockMappedWriteGuard::try_map(inner, move |t| on_unwind.run(|| f(t)))
-                .map_err(|inner| (inner, ()))
         });
         match mapped {
             Ok(inner) => Ok(RwLockMappedWriteGuard { inner }),
-            Err((inner, ())) => Err(RwLockMappedWriteGuard { inner }),
+            Err(inner) => Err(RwLockMappedWriteGuard { inner }),
         }
     }
 }

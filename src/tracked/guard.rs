@@ -75,9 +75,20 @@ impl<G, K> TrackedGuard<G, K> {
     }
 
     /// [`map`](Self::map) when `map` may give the guard back unchanged
-    /// (`Err`), with a value of its own.
+    /// (`Err`).
     #[inline]
-    pub(crate) fn try_map<H, E>(
+    pub(crate) fn try_map<H>(
+        self,
+        map: impl FnOnce(G, ReleaseOnUnwind<'_, K>) -> Result<H, G>,
+    ) -> Result<TrackedGuard<H, K>, Self> {
+        self.try_map_with(|guard, on_unwind| map(guard, on_unwind).map_err(|guard| (guard, ())))
+            .map_err(|(this, ())| this)
+    }
+
+    /// [`try_map`](Self::try_map) when `map` gives a value of its own with
+    /// the guard it gives back.
+    #[inline]
+    pub(crate) fn try_map_with<H, E>(
         self,
         map: impl FnOnce(G, ReleaseOnUnwind<'_, K>) -> Result<H, (G, E)>,
     ) -> Result<TrackedGuard<H, K>, (Self, E)> {
