@@ -1,12 +1,15 @@
 //! A `std` mutex guard held across an `.await`: the bug that hangs a
 //! runtime without a word, reported instead.
 //!
-//! Two tasks share a thread. The first locks `sessions`, then awaits with
-//! the guard still alive; the second then asks for `sessions` and blocks the
-//! thread, so the first never runs again to release it: a hang. With
-//! lockorder, the first task's suspension is reported (under the default
-//! policy its poll panics, which releases the lock, and the runtime goes
-//! on), whether or not the second task ever contends.
+//! Two tasks share a thread (plain `tokio::task::spawn_local`, nothing but
+//! the `use` line of the mutex changed). The first locks `sessions`, then
+//! awaits with the guard still alive; the second then asks for `sessions`
+//! and blocks the thread, so the first never runs again to release it: a
+//! hang. With lockorder, the second task is stopped before it blocks, by a
+//! report that the first is suspended with `sessions` held (under the
+//! default policy its acquisition panics, and the runtime goes on). It is
+//! reported when anything else takes a lock on that thread, whether or not
+//! it asks for `sessions`.
 //!
 //! Clippy can catch the same await at compile time if told about
 //! lockorder's guards: this crate's `clippy.toml` lists them under
@@ -53,19 +56,21 @@ fn main() {
         // Quiet the default panic message: the report is printed below.
         let hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
-        let first = lockorder::tokio::spawn_local({
+        let first = tokio::task::spawn_local({
             let server = server.clone();
             async move { refresh(&server).await }
         });
-        let second = lockorder::tokio::spawn_local({
+        let second = tokio::task::spawn_local({
             let server = server.clone();
             async move { count(&server).await }
         });
-        match first.await {
-            Ok(()) => println!("refresh finished"),
+        // The second task is stopped before it blocks the thread.
+        match second.await {
+            Ok(n) => println!("counted {n} session(s)"),
             Err(e) => println!("{}", e.into_panic().downcast::<String>().map(|s| *s).unwrap_or_default()),
         }
         std::panic::set_hook(hook);
-        println!("the other task went on and counted {} session(s)", second.await.unwrap());
+        first.await.unwrap();
+        println!("the first task went on and refreshed the sessions");
     });
 }

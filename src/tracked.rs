@@ -32,7 +32,7 @@ pub(crate) use self::guard::{Release, ReleaseOnUnwind, TrackedGuard};
 #[cfg(feature = "tokio")]
 pub(crate) use self::task::TaskSet;
 #[cfg(feature = "tokio")]
-pub(crate) use self::task_token::TaskToken;
+pub(crate) use self::task_token::{Checked, TaskToken};
 pub(crate) use crate::engine::Access;
 #[cfg(lockorder_tracking)]
 use crate::engine::{self, LockId, LockState};

@@ -469,31 +469,36 @@ fn blocking_locks_not_held_across_an_await_are_fine() {
     }
 }
 
-/// Acquisitions are checked at the first poll, with the site of the call:
-/// a future created but never polled records nothing, and a cancelled one
+/// An acquisition is checked when `lock()` is called (so that a report
+/// points at the call): waited for and cancelled, its order stands, and it
 /// leaves nothing held.
 #[test]
-fn unpolled_and_cancelled_acquisitions_record_nothing() {
+fn a_cancelled_acquisition_records_its_order_and_leaves_nothing_held() {
     for flavor in RUNTIMES {
         let rt = runtime(flavor);
+        let a = Mutex::new_named("a", ());
+        let b = Mutex::new_named("b", ());
+        // Held by the thread, outside the task: the task's `a.lock()` waits.
+        let held = a.try_lock().unwrap();
         rt.block_on(scope(async {
-            let a = Mutex::new_named("a", ());
-            let b = Mutex::new_named("b", ());
             {
                 let _b = b.lock().await;
-                drop(a.lock()); // never polled: no b -> a
-                let _held = a.try_lock().unwrap();
-                // Cancelled while waiting for `a` (held above): no b -> a
-                // either, and nothing left held.
                 ::tokio::select! {
                     biased;
-                    _ = async {} => {}
                     _ = a.lock() => unreachable!(),
+                    _ = async {} => {}
                 }
             }
-            let _a = a.lock().await;
-            let _b = b.lock().await; // a -> b: fine
+            // Nothing is left held: taking `a`'s order again is no re-entry.
+            drop(b.lock().await);
         }));
+        drop(held);
+        // b -> a was recorded: a -> b closes the cycle.
+        let report = common::expect_violation(|| {
+            let _a = a.blocking_lock();
+            let _b = b.blocking_lock();
+        });
+        assert_cycle(&report, &["b", "a"]);
     }
 }
 

@@ -43,6 +43,8 @@ pub(super) struct EdgeRecord {
     pub(super) from_site: &'static Location<'static>,
     pub(super) to_site: &'static Location<'static>,
     pub(super) thread: Arc<str>,
+    /// The tokio task that made the edge, if a task did.
+    pub(super) task: Option<u64>,
     pub(super) trace: Arc<Trace>,
 }
 

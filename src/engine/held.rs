@@ -259,6 +259,17 @@ impl HeldStack {
         (0..self.len()).map_while(|i| self.get(i)).collect()
     }
 
+    /// Takes every entry out, oldest first (slow path: the set changes
+    /// hands, see `owner`).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(super) fn take_all(&self) -> Vec<HeldEntry> {
+        let all = self.to_vec();
+        // Spilled entries past the length are overwritten by later pushes.
+        self.len.set(0);
+        self.chain.set(0);
+        all
+    }
+
     /// Adds an entry; `false` when it could not be stored.
     #[inline]
     pub(super) fn push(&self, entry: HeldEntry) -> bool {

@@ -15,6 +15,43 @@ use super::thread::THREAD;
 use super::{parked, registry, slow, Access};
 use crate::report::LockInfo;
 
+/// Whether the thread's held set is the running owner's (a tokio task's
+/// or the thread's; see `owner`).
+#[inline(always)]
+fn installed(t: &super::thread::ThreadState) -> bool {
+    #[cfg(feature = "tokio")]
+    return super::owner::installed(t) && t.owner.get() & super::owner::ROOT_WAITS == 0;
+    #[cfg(not(feature = "tokio"))]
+    {
+        let _ = t;
+        true
+    }
+}
+
+/// Makes the running owner's held set the thread's before an acquisition
+/// of the lock of `state` at `site`; what it found to report.
+#[inline]
+fn enter(state: &LockState, site: &'static Location<'static>) -> Option<crate::report::Violation> {
+    #[cfg(feature = "tokio")]
+    return THREAD
+        .try_with(|t| if installed(t) { None } else { super::owner::enter(t, state.load().0, site) })
+        .ok()
+        .flatten();
+    #[cfg(not(feature = "tokio"))]
+    {
+        let _ = (state, site);
+        None
+    }
+}
+
+/// Raises a violation found on the way in, before the acquisition goes on.
+#[cold]
+#[track_caller]
+fn raise(violation: crate::report::Violation) {
+    let _untracked = super::thread::Suspended::new();
+    crate::report::raise(violation, super::thread::exiting());
+}
+
 /// Records an acquisition about to block: reports a cycle or a
 /// re-acquisition first, then marks the lock held. Returns the id to give
 /// back to [`release`], or `0` when the acquisition is not tracked.
@@ -33,11 +70,24 @@ pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> Loc
 #[track_caller]
 #[inline(always)]
 pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> LockId {
-    let site = Location::caller();
+    acquire_nested_at(state, lock, access, subclass, Location::caller())
+}
+
+/// [`acquire_nested`] with the acquisition site given: for an async lock,
+/// whose acquisition is made away from its call.
+#[track_caller]
+#[inline(always)]
+pub(crate) fn acquire_nested_at(
+    state: &LockState,
+    lock: &LockInfo,
+    access: Access,
+    subclass: u8,
+    site: &'static Location<'static>,
+) -> LockId {
     let fast = THREAD.try_with(|t| {
         let id = state.settled_id();
         let len = t.held.len();
-        if id == 0 || len >= INLINE || t.suspended.get() {
+        if id == 0 || len >= INLINE || t.suspended.get() || !installed(t) {
             return 0;
         }
         if len != 0 && !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass)) {
@@ -66,6 +116,9 @@ fn acquire_cold(
     subclass: u8,
     site: &'static Location<'static>,
 ) -> LockId {
+    if let Some(violation) = enter(state, site) {
+        raise(violation);
+    }
     let known = THREAD.try_with(|t| {
         if t.suspended.get() {
             return Some(0);
@@ -93,10 +146,16 @@ fn acquire_cold(
 #[track_caller]
 #[inline(always)]
 pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
-    let site = Location::caller();
+    acquired_at(state, lock, access, Location::caller())
+}
+
+/// [`acquired`] with the acquisition site given.
+#[inline(always)]
+#[track_caller]
+fn acquired_at(state: &LockState, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
     let fast = THREAD.try_with(|t| {
         let id = state.settled_id();
-        if id == 0 || t.held.len() >= INLINE || t.suspended.get() {
+        if id == 0 || t.held.len() >= INLINE || t.suspended.get() || !installed(t) {
             return 0;
         }
         t.held.push_inline(id, lock, access, site, 0);
@@ -110,7 +169,11 @@ pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> Lo
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn acquired_cold(state: &LockState, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
+    if let Some(violation) = enter(state, site) {
+        raise(violation);
+    }
     THREAD
         .try_with(|t| {
             if t.suspended.get() {
@@ -138,7 +201,7 @@ pub(crate) fn release(state: &LockState, id: LockId) {
     if id == 0 {
         return;
     }
-    let popped = THREAD.try_with(|t| t.held.pop_if_newest(id));
+    let popped = THREAD.try_with(|t| if installed(t) { t.held.pop_if_newest(id) } else { None });
     if popped != Ok(Some(false)) {
         release_cold(state, id, popped.ok().flatten());
     }
@@ -151,7 +214,16 @@ pub(crate) fn release(state: &LockState, id: LockId) {
 fn release_cold(state: &LockState, id: LockId, popped: Option<bool>) {
     let in_graph = match popped {
         Some(in_graph) => Some(in_graph),
-        None => THREAD.try_with(|t| t.held.remove(id)).ok().flatten(),
+        None => THREAD
+            .try_with(|t| {
+                #[cfg(feature = "tokio")]
+                if !installed(t) {
+                    super::owner::enter_quietly(t);
+                }
+                t.held.remove(id)
+            })
+            .ok()
+            .flatten(),
     };
     if in_graph == Some(true) {
         state.set_flag(IN_GRAPH);

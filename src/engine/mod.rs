@@ -24,6 +24,8 @@ mod hooks;
 mod id;
 #[cfg(lockorder_tracking)]
 mod last_record;
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+mod owner;
 #[cfg(lockorder_tracking)]
 mod parked;
 #[cfg(all(lockorder_tracking, feature = "record"))]
@@ -41,6 +43,8 @@ mod transition;
 
 #[cfg(lockorder_tracking)]
 pub(crate) use self::classes::picture as class_picture;
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+pub(crate) use self::hooks::acquire_nested_at;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::hooks::{acquire, acquire_nested, acquired, dropped, release};
 #[cfg(lockorder_tracking)]

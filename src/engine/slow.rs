@@ -17,7 +17,8 @@ use super::graph::PathEdge;
 use super::held::{acquisition_key, HeldEntry};
 use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::{
-    class_of, evidence, exiting, knows_class_edge, learn_class_edge, thread_name, Suspended, ThreadState, THREAD,
+    class_of, evidence, exiting, knows_class_edge, learn_class_edge, running_task, thread_name, Suspended, ThreadState,
+    THREAD,
 };
 use super::Access;
 use super::{parked, registry};
@@ -60,9 +61,22 @@ pub(super) fn acquire(
     subclass: u8,
     site: &'static Location<'static>,
 ) -> LockId {
-    // Guards of this task dropped by other tasks leave first.
+    // The running task's set is installed, and guards of this task
+    // dropped by other tasks leave first.
     #[cfg(feature = "tokio")]
-    super::task::apply_released();
+    {
+        let found = THREAD.try_with(|t| {
+            if super::owner::installed(t) && t.owner.get() & super::owner::ROOT_WAITS == 0 {
+                return None;
+            }
+            super::owner::enter(t, state.load().0, site)
+        });
+        if let Ok(Some(violation)) = found {
+            let _untracked = Suspended::new();
+            report::raise(violation, exiting());
+        }
+        super::task::apply_released();
+    }
     let attempt = Attempt { lock, access, subclass, site };
     let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, &attempt)));
     let Ok((chain, Inspected { id, found, learn_chain })) = inspected else {
@@ -304,6 +318,7 @@ fn this_acquisition(from: LockInfo, source: &HeldEntry, attempt: Attempt) -> Edg
         from_acquired_at: source.acquired_at,
         to_acquired_at: attempt.site,
         thread: thread_name(),
+        task: running_task(),
         trace: Arc::new(Trace::capture()),
     }
 }
@@ -331,6 +346,7 @@ fn cycle(t: &ThreadState, kind: ViolationKind, path: Vec<PathEdge>, this: Edge, 
             from_acquired_at: p.record.from_site,
             to_acquired_at: p.record.to_site,
             thread: p.record.thread.clone(),
+            task: p.record.task,
             trace: p.record.trace.clone(),
         })
         .collect();

@@ -24,8 +24,9 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::held::{HeldEntry, HeldStack};
+use super::held::HeldEntry;
 use super::id::{LockId, LockState, IN_GRAPH};
+use super::owner::{self, SavedOwner};
 use super::slow::held_locks_of;
 use super::thread::{thread_name, Suspended, THREAD};
 use crate::report::{self, Edge, Trace, Violation, ViolationKind};
@@ -55,8 +56,18 @@ impl Inbox {
     }
 }
 
-/// The task a guard of an async lock was acquired in; `None` for a thread.
-pub(crate) type Owner = Option<Arc<Inbox>>;
+/// Who a guard of an async lock was acquired by, and must be released
+/// from.
+#[derive(Debug)]
+pub(crate) enum Owner {
+    /// The thread (a plain thread, or a `block_on` root).
+    Thread,
+    /// A task run in a `scope`: releases from elsewhere go to its inbox.
+    Scoped(Arc<Inbox>),
+    /// A tokio task, by id: its async locks are kept in its slot (see
+    /// `owner`).
+    Task(u64),
+}
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Inbox>>> = const { RefCell::new(None) };
@@ -65,9 +76,16 @@ thread_local! {
     static AWAIT_TRACE: RefCell<Option<backtrace::Backtrace>> = const { RefCell::new(None) };
 }
 
-/// The task being polled on this thread, if any.
-pub(crate) fn current_owner() -> Owner {
-    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+/// Who owns the async lock `id` just acquired here (`0` when untracked):
+/// the scope's task, the tokio task being polled, or the thread.
+pub(crate) fn current_owner(id: LockId) -> Owner {
+    if let Some(inbox) = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten() {
+        return Owner::Scoped(inbox);
+    }
+    match owner::acquired_async(id) {
+        0 => Owner::Thread,
+        key => Owner::Task(key),
+    }
 }
 
 /// Releases the entry `id` that a guard of an async lock put in `owner`'s
@@ -76,23 +94,29 @@ pub(crate) fn release_from(state: &LockState, id: LockId, owner: &Owner) {
     if id == 0 {
         return;
     }
-    let here = CURRENT
-        .try_with(|c| match (c.borrow().as_ref(), owner) {
-            (None, None) => true,
-            (Some(current), Some(owner)) => Arc::ptr_eq(current, owner),
-            _ => false,
-        })
-        .unwrap_or(false);
-    if here {
-        super::release(state, id);
-    } else if let Some(inbox) = owner {
-        locked(&inbox.released).push(id);
-        inbox.pending.store(true, Ordering::Release);
-        // The entry may have made the lock a node; let the lock's drop look.
-        state.set_flag(IN_GRAPH);
+    match owner {
+        Owner::Task(key) => {
+            if owner::release_async(id, *key) == Some(true) {
+                state.set_flag(IN_GRAPH);
+            }
+            return;
+        }
+        Owner::Thread if owner::running() == 0 => return super::release(state, id),
+        Owner::Scoped(inbox)
+            if CURRENT.try_with(|c| c.borrow().as_ref().is_some_and(|c| Arc::ptr_eq(c, inbox))).unwrap_or(false) =>
+        {
+            return super::release(state, id)
+        }
+        Owner::Scoped(inbox) => {
+            locked(&inbox.released).push(id);
+            inbox.pending.store(true, Ordering::Release);
+            // The entry may have made the lock a node; let the lock's drop look.
+            state.set_flag(IN_GRAPH);
+        }
+        // Acquired outside any task and released inside one: that thread's
+        // set is out of reach, and the entry stays there.
+        Owner::Thread => {}
     }
-    // Acquired outside any task and released inside one: that thread's
-    // set is out of reach, and the entry stays there.
 }
 
 /// Applies releases left in the inbox of the task being polled (slow path).
@@ -104,15 +128,6 @@ pub(super) fn apply_released() {
             }
         }
     });
-}
-
-fn clear(held: &HeldStack) {
-    for _ in 0..held.len() {
-        match held.len().checked_sub(1).and_then(|last| held.get(last)) {
-            Some(entry) => drop(held.remove(entry.id)),
-            None => break,
-        }
-    }
 }
 
 /// A task's held set, kept in its scope future between polls.
@@ -127,6 +142,7 @@ pub(crate) struct TaskHeld {
 pub(crate) struct Entered<'a> {
     task: &'a mut TaskHeld,
     saved: Vec<HeldEntry>,
+    owner: Option<SavedOwner>,
     previous: Option<Arc<Inbox>>,
 }
 
@@ -144,19 +160,18 @@ impl TaskHeld {
             }
         }
         let entries = &mut self.entries;
-        let saved = THREAD
+        let (saved, owner) = THREAD
             .try_with(|t| {
-                let saved = t.held.to_vec();
-                clear(&t.held);
+                let saved = t.held.take_all();
                 for entry in entries.drain(..) {
                     t.held.push(entry);
                 }
-                saved
+                (saved, owner::scope_enter(t))
             })
             .ok()?;
         let previous = CURRENT.try_with(|c| c.replace(Some(self.inbox.clone()))).ok().flatten();
         let _ = AWAIT_TRACE.try_with(|t| t.borrow_mut().take());
-        Some(Entered { task: self, saved, previous })
+        Some(Entered { task: self, saved, owner: Some(owner), previous })
     }
 
     /// After a poll that returned `Pending`: reports the blocking locks the
@@ -204,11 +219,14 @@ impl Drop for Entered<'_> {
         let _ = CURRENT.try_with(|c| c.replace(previous));
         let task = &mut *self.task;
         let saved = &mut self.saved;
+        let owner = self.owner.take();
         let _ = THREAD.try_with(|t| {
-            task.entries = t.held.to_vec();
-            clear(&t.held);
+            task.entries = t.held.take_all();
             for entry in saved.drain(..) {
                 t.held.push(entry);
+            }
+            if let Some(owner) = owner {
+                owner::scope_leave(t, owner);
             }
         });
     }
@@ -260,6 +278,7 @@ fn held_across_await(
             from_acquired_at: e.acquired_at,
             to_acquired_at: e.acquired_at,
             thread: thread.clone(),
+            task: super::thread::running_task(),
             trace: trace.clone(),
         })
         .collect();

@@ -48,6 +48,10 @@ pub(super) struct ThreadState {
     /// This thread's thread-locals are being destroyed: `SLOW`'s
     /// destructor ran. See [`exiting`].
     exiting: Cell<bool>,
+    /// Whose entries `held` holds: `0` for the thread's own, else a tokio
+    /// task's id (see `owner`).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(super) owner: Cell<u64>,
 }
 
 /// What decides the class order of a held lock (by id, at a nesting level)
@@ -68,6 +72,7 @@ impl ThreadState {
             last_record: LastRecord::new(),
             last_known_order: Cell::new((0, 0, 0, 0)),
             exiting: Cell::new(false),
+            owner: Cell::new(0),
         }
     }
 }
@@ -177,22 +182,42 @@ fn current_name() -> Arc<str> {
 pub(super) fn evidence(from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
     let key = (from_site as *const Location<'_> as usize, to_site as *const Location<'_> as usize);
     match THREAD.try_with(|t| t.last_record.get(key)) {
-        Ok(Some(record)) => record,
+        Ok(Some(record)) if record.task == running_task() => record,
         _ => new_evidence(key, from_site, to_site),
     }
 }
 
+/// The tokio task running on this thread, if any.
+pub(super) fn running_task() -> Option<u64> {
+    #[cfg(feature = "tokio")]
+    return super::owner::running_task();
+    #[cfg(not(feature = "tokio"))]
+    None
+}
+
 #[cold]
 fn new_evidence(key: SitePair, from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
+    let task = running_task();
     let fresh =
-        || Arc::new(EdgeRecord { from_site, to_site, thread: thread_name(), trace: Arc::new(Trace::capture()) });
+        || Arc::new(EdgeRecord { from_site, to_site, thread: thread_name(), task, trace: Arc::new(Trace::capture()) });
     SLOW.try_with(|s| {
         let known = s.borrow().records.get(&key).cloned();
-        let record = known.unwrap_or_else(|| {
-            let record = fresh();
-            s.borrow_mut().records.insert(key, record.clone());
-            record
-        });
+        let record = match known {
+            Some(record) if record.task == task => record,
+            // Another task made an edge at these sites on this thread: the
+            // stack is shared, the name is this task's.
+            Some(record) => {
+                let (thread, trace) = (record.thread.clone(), record.trace.clone());
+                let record = Arc::new(EdgeRecord { from_site, to_site, thread, task, trace });
+                s.borrow_mut().records.insert(key, record.clone());
+                record
+            }
+            None => {
+                let record = fresh();
+                s.borrow_mut().records.insert(key, record.clone());
+                record
+            }
+        };
         let _ = THREAD.try_with(|t| t.last_record.set(key, &record));
         record
     })

@@ -61,10 +61,19 @@ const HIDDEN_PREFIXES: &[&str] = &[
     "<alloc::",
     "test::",
     "<test::",
+    // The executor: tokio's runtime (`block_on`, schedulers, the task
+    // harness), `LocalSet` and the machinery under them; not the futures
+    // a task awaits (`yield_now`, `sleep`, ..), which are the user's await.
     "tokio::runtime::",
     "<tokio::runtime::",
+    "tokio::task::local::",
+    "<tokio::task::local::",
     "tokio::task::coop::",
+    "<tokio::task::coop::",
     "tokio::loom::",
+    "tokio::util::",
+    "<tokio::util::",
+    "tokio::macros::",
     "__rust",
     "_start",
     "__libc",

@@ -17,6 +17,8 @@ pub use self::policy::{
 };
 #[cfg(lockorder_tracking)]
 pub(crate) use self::policy::{raise, wanted};
+#[cfg_attr(not(feature = "tokio"), allow(unused_imports))]
+pub(crate) use self::violation::Suspension;
 pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::warned::forget_lock;

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use super::{Backtrace, LockInfo, Trace};
 
+mod held_across_await;
+
 /// What kind of ordering bug a [`Violation`] is.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -49,6 +51,8 @@ pub struct Edge {
     pub(crate) from_acquired_at: &'static Location<'static>,
     pub(crate) to_acquired_at: &'static Location<'static>,
     pub(crate) thread: Arc<str>,
+    /// The tokio task that made the acquisition, if a task did.
+    pub(crate) task: Option<u64>,
     pub(crate) trace: Arc<Trace>,
 }
 
@@ -76,6 +80,19 @@ impl Edge {
     /// The name of the thread that made this acquisition.
     pub fn thread(&self) -> &str {
         &self.thread
+    }
+
+    /// The id of the tokio task that made this acquisition (as
+    /// `tokio::task::Id` displays it), or `None` if it was made outside any
+    /// task (a plain thread, or the root future of a `block_on`).
+    pub fn task(&self) -> Option<u64> {
+        self.task
+    }
+
+    /// Who made the acquisition, as reports say it: "thread `main`" or
+    /// "task 12 on thread `tokio-runtime-worker`".
+    pub(crate) fn who(&self) -> Who<'_> {
+        Who { thread: &self.thread, task: self.task }
     }
 
     /// The stack of the acquisition of `to`: for recorded edges, captured
@@ -160,8 +177,41 @@ pub struct Violation {
     edges: Vec<Edge>,
     held: Vec<HeldLock>,
     thread: Arc<str>,
+    task: Option<u64>,
+    /// For a blocking lock held by a suspended task while another runs on
+    /// its thread: who holds it and who runs next.
+    pub(super) suspension: Option<Box<Suspension>>,
     /// The ids of the locks of the cycle, sorted: identifies it for `Warn`.
     key: Vec<u64>,
+}
+
+/// Who holds a blocking lock across an `.await` found when something else
+/// runs on its thread, and what runs.
+#[derive(Clone, Debug)]
+pub(crate) struct Suspension {
+    /// "task 12" or "the `block_on` root".
+    pub(crate) holder: String,
+    /// The owner whose acquisition found it: "task 15".
+    pub(crate) next: String,
+    /// Whether `next` is asking for a lock the holder keeps (it would block
+    /// the thread now), not just any lock.
+    pub(crate) contended: bool,
+}
+
+/// "thread `main`" or "task 12 on thread `worker`".
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Who<'a> {
+    thread: &'a str,
+    task: Option<u64>,
+}
+
+impl fmt::Display for Who<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.task {
+            Some(task) => write!(f, "task {task} on thread `{}`", self.thread),
+            None => write!(f, "thread `{}`", self.thread),
+        }
+    }
 }
 
 impl Violation {
@@ -173,7 +223,15 @@ impl Violation {
         mut key: Vec<u64>,
     ) -> Violation {
         key.sort_unstable();
-        Violation { kind, edges, held, thread, key }
+        let task = edges.last().and_then(|e| e.task);
+        Violation { kind, edges, held, thread, task, suspension: None, key }
+    }
+
+    /// This violation, found by `suspension`.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn suspended(mut self, suspension: Suspension) -> Violation {
+        self.suspension = Some(Box::new(suspension));
+        self
     }
 
     pub(crate) fn key(&self) -> &[u64] {
@@ -211,6 +269,17 @@ impl Violation {
         &self.thread
     }
 
+    /// The id of the tokio task that tried the acquisition, if a task did
+    /// (see [`Edge::task`]).
+    pub fn task(&self) -> Option<u64> {
+        self.task
+    }
+
+    /// Who tried the acquisition, as reports say it.
+    pub(super) fn who(&self) -> Who<'_> {
+        Who { thread: &self.thread, task: self.task }
+    }
+
     fn cycle_line(&self) -> String {
         let mut line = String::new();
         for edge in &self.edges {
@@ -227,16 +296,24 @@ impl Violation {
                 writeln!(f, "  [{}] {} -> {}  (this acquisition)", i + 1, e.from, e.to)?;
                 writeln!(
                     f,
-                    "      thread `{}` holds {} (acquired at {}) and is acquiring {} at {}",
-                    e.thread, e.from, e.from_acquired_at, e.to, e.to_acquired_at
+                    "      {} holds {} (acquired at {}) and is acquiring {} at {}",
+                    e.who(),
+                    e.from,
+                    e.from_acquired_at,
+                    e.to,
+                    e.to_acquired_at
                 )?;
                 writeln!(f, "      backtrace of this acquisition:")?;
             } else {
                 writeln!(f, "  [{}] {} -> {}", i + 1, e.from, e.to)?;
                 writeln!(
                     f,
-                    "      thread `{}` held {} (acquired at {}) and then acquired {} at {}",
-                    e.thread, e.from, e.from_acquired_at, e.to, e.to_acquired_at
+                    "      {} held {} (acquired at {}) and then acquired {} at {}",
+                    e.who(),
+                    e.from,
+                    e.from_acquired_at,
+                    e.to,
+                    e.to_acquired_at
                 )?;
                 writeln!(f, "      backtrace when this order was first seen:")?;
             }
@@ -250,7 +327,7 @@ impl Violation {
     /// cycle.
     fn write_scenario(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let attempt = self.attempt();
-        let this = format!("thread `{}`", self.thread);
+        let this = self.who().to_string();
         let mut rows: Vec<(String, String)> = Vec::new();
         if self.kind == ViolationKind::Reacquire {
             rows.push((format!("lock {}", attempt.from), String::new()));
@@ -271,8 +348,11 @@ impl Violation {
         let other = match others.first() {
             None if self.kind == ViolationKind::Reacquire => String::new(),
             None => "another thread".to_owned(),
-            Some(first) if others.iter().all(|e| e.thread == first.thread) && first.thread != self.thread => {
-                format!("thread `{}`", first.thread)
+            Some(first)
+                if others.iter().all(|e| e.thread == first.thread && e.task == first.task)
+                    && (first.thread != self.thread || first.task != self.task) =>
+            {
+                first.who().to_string()
             }
             Some(_) => "another thread".to_owned(),
         };
@@ -281,53 +361,6 @@ impl Violation {
         writeln!(f)?;
         writeln!(f, "{}", format!("      {this:<width$}{other}").trim_end())?;
         writeln!(f, "{}", format!("      {:<width$}{}", "-".repeat(this.len()), "-".repeat(other.len())).trim_end())?;
-        for (left, right) in rows {
-            writeln!(f, "{}", format!("      {left:<width$}{right}").trim_end())?;
-        }
-        writeln!(f)?;
-        writeln!(f, "      *** DEADLOCK ***")
-    }
-}
-
-impl Violation {
-    fn write_held_across_await(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<String> = self.edges.iter().map(|e| e.from.to_string()).collect();
-        let names = names.join(", ");
-        let what = if self.edges.len() == 1 { "a blocking lock" } else { "blocking locks" };
-        writeln!(
-            f,
-            "lockorder: potential deadlock: a task on thread `{}` is suspended at an .await while it holds {names}, {what}",
-            self.thread
-        )?;
-        writeln!(f)?;
-        writeln!(f, "    held across await: {names}")?;
-        writeln!(f)?;
-        for (i, e) in self.edges.iter().enumerate() {
-            writeln!(f, "  [{}] {}  (held across this await)", i + 1, e.from)?;
-            writeln!(f, "      the task holds {} (acquired at {}) and is suspended", e.from, e.from_acquired_at)?;
-        }
-        writeln!(f, "      backtrace of the await:")?;
-        write!(f, "{}", self.attempt().backtrace())?;
-        writeln!(f)?;
-        writeln!(f, "  locks held by the task (on thread `{}`):", self.thread)?;
-        for held in &self.held {
-            writeln!(f, "      {} ({}, acquired at {})", held.lock, held.access, held.acquired_at)?;
-        }
-        writeln!(f)?;
-        let first = &self.edges[0].from;
-        let this = "this task".to_owned();
-        let other = format!("another task on thread `{}`", self.thread);
-        let rows = [
-            (format!("lock {first}"), String::new()),
-            (format!(".await (suspended, {first} still locked)"), String::new()),
-            (String::new(), format!("lock {first} (blocks the thread)")),
-            ("(never polled again: its thread is blocked)".to_owned(), String::new()),
-        ];
-        let width = rows.iter().map(|r| r.0.len()).chain([this.len()]).max().unwrap_or(0) + 6;
-        writeln!(f, "  possible deadlock scenario:")?;
-        writeln!(f)?;
-        writeln!(f, "      {this:<width$}{other}")?;
-        writeln!(f, "      {:<width$}{}", "-".repeat(this.len()), "-".repeat(other.len()))?;
         for (left, right) in rows {
             writeln!(f, "{}", format!("      {left:<width$}{right}").trim_end())?;
         }
@@ -345,15 +378,15 @@ impl fmt::Display for Violation {
             }
             ViolationKind::Reacquire => writeln!(
                 f,
-                "lockorder: potential deadlock: thread `{}` acquires {}, which it already holds",
-                self.thread,
+                "lockorder: potential deadlock: {} acquires {}, which it already holds",
+                self.who(),
                 self.attempt().to
             )?,
             ViolationKind::ClassOrderInversion if self.edges.len() == 1 => writeln!(
                 f,
-                "lockorder: potential deadlock: thread `{}` acquires a lock of class {} while holding another \
+                "lockorder: potential deadlock: {} acquires a lock of class {} while holding another \
                  of the same class; if the order is intended, acquire it with `lock_nested`",
-                self.thread,
+                self.who(),
                 self.attempt().to
             )?,
             ViolationKind::ClassOrderInversion => writeln!(
@@ -367,7 +400,7 @@ impl fmt::Display for Violation {
         writeln!(f, "    cycle: {}", self.cycle_line())?;
         writeln!(f)?;
         self.write_edges(f)?;
-        writeln!(f, "  locks held by thread `{}`:", self.thread)?;
+        writeln!(f, "  locks held by {}:", self.who())?;
         for held in &self.held {
             writeln!(f, "      {} ({}, acquired at {})", held.lock, held.access, held.acquired_at)?;
         }

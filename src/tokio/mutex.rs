@@ -1,13 +1,12 @@
 //! A tracked [`tokio::sync::Mutex`].
 
 use std::future::Future;
-use std::panic::Location;
 use std::sync::Arc;
 
 use super::shared::{lock_access, lock_traits, named_ctors, try_owned};
 use super::{MutexGuard, OwnedMutexGuard, TryLockError};
 use crate::report::LockInfo;
-use crate::tracked::{Access, LockTracker, TrackedGuard};
+use crate::tracked::{Access, Checked, LockTracker, TrackedGuard};
 
 /// An async mutex whose acquisitions are checked for lock-order violations:
 /// a drop-in for [`tokio::sync::Mutex`].
@@ -123,12 +122,14 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        self.lock_at(Location::caller())
+        self.lock_checked(self.tracker.check_task(Access::AsyncLock))
     }
 
-    pub(super) async fn lock_at(&self, site: &'static Location<'static>) -> MutexGuard<'_, T> {
-        let token = self.tracker.acquire_task_at(Access::AsyncLock, site);
-        MutexGuard { inner: TrackedGuard::new(self.inner.lock().await, token), lock: self }
+    /// The acquisition `checked` asked for: its lock is `self`'s.
+    pub(super) async fn lock_checked<'a>(&'a self, checked: Checked<'a>) -> MutexGuard<'a, T> {
+        let token = checked.acquire();
+        let inner = self.inner.lock().await;
+        MutexGuard { inner: TrackedGuard::new(inner, token), lock: self }
     }
 
     /// Locks the mutex from code that is not async, blocking the thread.
@@ -147,8 +148,10 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
-        let token = self.tracker.acquire_task_blocking(Access::AsyncLock);
-        MutexGuard { inner: TrackedGuard::new(self.inner.blocking_lock(), token), lock: self }
+        let checked = self.tracker.check_task(Access::AsyncLock);
+        let token = checked.acquire();
+        let inner = self.inner.blocking_lock();
+        MutexGuard { inner: TrackedGuard::new(inner, token), lock: self }
     }
 
     /// Attempts to lock the mutex without waiting (held on success, no
@@ -236,7 +239,11 @@ impl<T: ?Sized + 'static> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
-        let site = Location::caller();
+        // SAFETY: `self` is moved into the future below and outlives what
+        // borrows through this reference there (see there); the check
+        // borrows nothing once it returns (a `Checked` does nothing when
+        // dropped).
+        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncLock);
         async move {
             // Moved into a local first: a local declared later (the pending
             // acquisition, which borrows the lock) is dropped before it,
@@ -246,7 +253,7 @@ impl<T: ?Sized + 'static> Mutex<T> {
             // future lives (see above), and the guard goes into the owned
             // guard, which drops it before its `Arc`.
             let lock = unsafe { super::owned::leak(&this) };
-            let guard = lock.lock_at(site).await;
+            let guard = lock.lock_checked(checked).await;
             OwnedMutexGuard { guard, lock: this }
         }
     }

@@ -1,13 +1,12 @@
 //! A tracked [`tokio::sync::RwLock`].
 
 use std::future::Future;
-use std::panic::Location;
 use std::sync::Arc;
 
 use super::shared::{lock_access, lock_traits, named_ctors, try_owned};
 use super::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use crate::report::LockInfo;
-use crate::tracked::{Access, LockTracker, TrackedGuard};
+use crate::tracked::{Access, Checked, LockTracker, TrackedGuard};
 
 /// An async reader-writer lock whose acquisitions are checked for
 /// lock-order violations: a drop-in for [`tokio::sync::RwLock`].
@@ -144,12 +143,14 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
-        self.read_at(Location::caller())
+        self.read_checked(self.tracker.check_task(Access::AsyncRead))
     }
 
-    pub(super) async fn read_at(&self, site: &'static Location<'static>) -> RwLockReadGuard<'_, T> {
-        let token = self.tracker.acquire_task_at(Access::AsyncRead, site);
-        RwLockReadGuard { inner: TrackedGuard::new(self.inner.read().await, token) }
+    /// The acquisition `checked` asked for: its lock is `self`'s.
+    pub(super) async fn read_checked<'a>(&'a self, checked: Checked<'a>) -> RwLockReadGuard<'a, T> {
+        let token = checked.acquire();
+        let inner = self.inner.read().await;
+        RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
     }
 
     /// Acquires shared access from code that is not async, blocking the
@@ -168,8 +169,10 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
-        let token = self.tracker.acquire_task_blocking(Access::AsyncRead);
-        RwLockReadGuard { inner: TrackedGuard::new(self.inner.blocking_read(), token) }
+        let checked = self.tracker.check_task(Access::AsyncRead);
+        let token = checked.acquire();
+        let inner = self.inner.blocking_read();
+        RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
     }
 
     /// Attempts shared access without waiting (held on success, no order
@@ -212,12 +215,14 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
-        self.write_at(Location::caller())
+        self.write_checked(self.tracker.check_task(Access::AsyncWrite))
     }
 
-    pub(super) async fn write_at(&self, site: &'static Location<'static>) -> RwLockWriteGuard<'_, T> {
-        let token = self.tracker.acquire_task_at(Access::AsyncWrite, site);
-        RwLockWriteGuard { inner: TrackedGuard::new(self.inner.write().await, token) }
+    /// The acquisition `checked` asked for: its lock is `self`'s.
+    pub(super) async fn write_checked<'a>(&'a self, checked: Checked<'a>) -> RwLockWriteGuard<'a, T> {
+        let token = checked.acquire();
+        let inner = self.inner.write().await;
+        RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }
     }
 
     /// Acquires exclusive access from code that is not async, blocking the
@@ -236,8 +241,10 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
-        let token = self.tracker.acquire_task_blocking(Access::AsyncWrite);
-        RwLockWriteGuard { inner: TrackedGuard::new(self.inner.blocking_write(), token) }
+        let checked = self.tracker.check_task(Access::AsyncWrite);
+        let token = checked.acquire();
+        let inner = self.inner.blocking_write();
+        RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }
     }
 
     /// Attempts exclusive access without waiting (held on success, no
@@ -321,7 +328,11 @@ impl<T: ?Sized + 'static> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
-        let site = Location::caller();
+        // SAFETY: `self` is moved into the future below and outlives what
+        // borrows through this reference there (see there); the check
+        // borrows nothing once it returns (a `Checked` does nothing when
+        // dropped).
+        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncRead);
         async move {
             // Moved into a local first: a local declared later (the pending
             // acquisition, which borrows the lock) is dropped before it,
@@ -331,7 +342,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
             // future lives (see above), and the guard goes into the owned
             // guard, which drops it before its `Arc`.
             let lock = unsafe { super::owned::leak(&this) };
-            let guard = lock.read_at(site).await;
+            let guard = lock.read_checked(checked).await;
             OwnedRwLockReadGuard { guard, lock: this }
         }
     }
@@ -378,13 +389,14 @@ impl<T: ?Sized + 'static> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
-        let site = Location::caller();
+        // SAFETY: as in `read_owned`.
+        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncWrite);
         async move {
             // As in `read_owned`: the acquisition is dropped before `this`.
             let this = self;
             // SAFETY: as in `read_owned`.
             let lock = unsafe { super::owned::leak(&this) };
-            let guard = lock.write_at(site).await;
+            let guard = lock.write_checked(checked).await;
             OwnedRwLockWriteGuard { guard, lock: this }
         }
     }

@@ -39,6 +39,7 @@ impl<G, K> TrackedGuard<G, K> {
 
     /// The guard and the token at once, for a method of the wrapped guard
     /// that gets a closure which changes the token (lock_api's `unlocked`).
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
     #[inline]
     pub(crate) fn parts_mut(&mut self) -> (&mut G, &mut K) {
         (&mut self.guard, &mut self.token)
@@ -56,6 +57,7 @@ impl<G, K> TrackedGuard<G, K> {
 
     /// Ends the tracking, then hands the guard to `unlock` (an unlock
     /// other than dropping it, such as `unlock_fair`).
+    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
     #[inline]
     pub(crate) fn unlock_with(self, unlock: impl FnOnce(G)) {
         let (token, guard) = self.into_parts();

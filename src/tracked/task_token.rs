@@ -27,39 +27,66 @@ pub(crate) struct TaskToken<'a> {
     lock: PhantomData<&'a LockTracker>,
 }
 
-impl LockTracker {
-    /// Records an async acquisition asked for at `site` and about to wait:
-    /// called when its future is first polled, before the task can wait.
-    pub(crate) fn acquire_task_at(&self, access: Access, site: &'static Location<'static>) -> TaskToken<'_> {
+/// An async acquisition checked at its call (`lock()`): its orders are
+/// recorded and any violation reported there, so that a panic points at
+/// the caller, before the task can wait. Its future records it again when
+/// first polled ([`Checked::acquire`]), as the held set may have changed
+/// in between (`join!` of two acquisitions made before either is polled);
+/// from then the lock counts as held. Dropping it does nothing.
+#[must_use]
+pub(crate) struct Checked<'a> {
+    tracker: &'a LockTracker,
+    access: Access,
+    #[cfg(lockorder_tracking)]
+    site: &'static Location<'static>,
+}
+
+impl<'a> Checked<'a> {
+    /// The acquisition's first poll: it is recorded from the held set of
+    /// the task (or thread) running now, and the lock counts as held by it
+    /// until the token is dropped.
+    pub(crate) fn acquire(self) -> TaskToken<'a> {
         #[cfg(lockorder_tracking)]
-        return TaskToken {
-            tracker: self,
-            id: engine::acquire_at(&self.state, self.info, access, site),
-            owner: engine::current_owner(),
-        };
+        {
+            let tracker = self.tracker;
+            let id = engine::acquire_nested_at(&tracker.state, &tracker.info, self.access, 0, self.site);
+            TaskToken { tracker, id, owner: engine::current_owner(id) }
+        }
         #[cfg(not(lockorder_tracking))]
         {
-            let _ = (access, site);
+            let _ = (self.tracker, self.access);
             TaskToken { lock: PhantomData }
         }
     }
+}
 
-    /// Records an async acquisition that blocks the thread
-    /// (`blocking_lock`).
+impl LockTracker {
+    /// Checks an async acquisition about to wait, asked for at the
+    /// caller's location: called by `lock()` itself, before its future
+    /// exists, so that a report (and a panic) points at the caller. Takes
+    /// the fast path when the order is known.
     #[track_caller]
-    pub(crate) fn acquire_task_blocking(&self, access: Access) -> TaskToken<'_> {
-        self.acquire_task_at(access, Location::caller())
+    #[cfg_attr(debug_assertions, inline(never))]
+    #[cfg_attr(not(debug_assertions), inline)]
+    pub(crate) fn check_task(&self, access: Access) -> Checked<'_> {
+        #[cfg(lockorder_tracking)]
+        {
+            let id = engine::acquire(&self.state, &self.info, access);
+            engine::release(&self.state, id);
+            Checked { tracker: self, access, site: Location::caller() }
+        }
+        #[cfg(not(lockorder_tracking))]
+        Checked { tracker: self, access }
     }
 
     /// Records a successful `try_lock` of an async lock.
     #[track_caller]
     pub(crate) fn acquired_task(&self, access: Access) -> TaskToken<'_> {
         #[cfg(lockorder_tracking)]
-        return TaskToken {
-            tracker: self,
-            id: engine::acquired(&self.state, &self.info, access),
-            owner: engine::current_owner(),
-        };
+        {
+            let id = engine::acquired(&self.state, &self.info, access);
+            TaskToken { tracker: self, id, owner: engine::current_owner(id) }
+        }
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
@@ -77,8 +104,9 @@ impl TaskToken<'_> {
         {
             engine::release_from(&self.tracker.state, self.id, &self.owner);
             self.id = 0;
-            self.owner = engine::current_owner();
+            self.owner = engine::Owner::Thread;
             self.id = engine::acquired(&self.tracker.state, &self.tracker.info, access);
+            self.owner = engine::current_owner(self.id);
         }
         #[cfg(not(lockorder_tracking))]
         let _ = access;

@@ -469,14 +469,18 @@ pub fn is_inversion(report: &str) -> bool {
 
 /// Whether the report is of a re-acquisition of a held lock.
 pub fn is_reacquire(report: &str) -> bool {
-    report.starts_with("lockorder: potential deadlock: thread `")
-        && report.lines().next().unwrap().ends_with("which it already holds")
+    let first = report.lines().next().unwrap_or_default();
+    (first.starts_with("lockorder: potential deadlock: thread `")
+        || first.starts_with("lockorder: potential deadlock: task "))
+        && first.ends_with("which it already holds")
 }
 
 /// The lock names of the report's `locks held by thread` section, oldest
 /// first.
 pub fn held_of(report: &str) -> Vec<String> {
-    let mut lines = report.lines().skip_while(|l| !l.starts_with("  locks held by thread `"));
+    let mut lines = report
+        .lines()
+        .skip_while(|l| !l.starts_with("  locks held by thread `") && !l.starts_with("  locks held by task "));
     assert!(lines.next().is_some(), "no held locks section in the report:\n{report}");
     lines
         .take_while(|l| !l.is_empty())

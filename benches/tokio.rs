@@ -1,0 +1,83 @@
+//! What a tracked async lock costs next to tokio's own, taken the way tasks
+//! take them: `lock().await` inside a spawned task (so lockorder finds the
+//! task by its id), through a helper function that the compiler may or
+//! may not inline, single and as a nested pair whose order is known.
+//!
+//! Run with tracking on: `cargo bench --features force,tokio --bench tokio`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+/// Runs `body` `iters` times inside a task spawned on `rt`; the time taken
+/// in the task.
+fn in_a_task<F, Fut>(rt: &tokio::runtime::Runtime, iters: u64, body: F) -> Duration
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let start = Instant::now();
+            for _ in 0..iters {
+                body().await;
+            }
+            start.elapsed()
+        })
+        .await
+        .unwrap()
+    })
+}
+
+macro_rules! async_rows {
+    ($group:expr, $rt:expr, $name:literal, $mutex:ty) => {{
+        use std::sync::Arc;
+
+        /// One lock and unlock, in a function of its own.
+        #[inline(never)]
+        async fn take(m: &$mutex) {
+            *m.lock().await += 1;
+        }
+
+        /// The inner lock taken under the outer one.
+        #[inline(never)]
+        async fn take_pair(outer: &$mutex, inner: &$mutex) {
+            let mut outer = outer.lock().await;
+            *inner.lock().await += 1;
+            *outer += 1;
+        }
+
+        let m = Arc::new(<$mutex>::new(0));
+        $group.bench_function(BenchmarkId::new("single", $name), |b| {
+            b.iter_custom(|iters| {
+                let m = m.clone();
+                in_a_task($rt, iters, move || {
+                    let m = m.clone();
+                    async move { take(black_box(&m)).await }
+                })
+            })
+        });
+        let pair = Arc::new([<$mutex>::new(0), <$mutex>::new(0)]);
+        $group.bench_function(BenchmarkId::new("nested pair", $name), |b| {
+            b.iter_custom(|iters| {
+                let pair = pair.clone();
+                in_a_task($rt, iters, move || {
+                    let pair = pair.clone();
+                    async move { take_pair(black_box(&pair[0]), black_box(&pair[1])).await }
+                })
+            })
+        });
+    }};
+}
+
+fn tokio_locks(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let mut group = c.benchmark_group("9 tokio Mutex lock().await in a task");
+    async_rows!(group, &rt, "tokio", tokio::sync::Mutex<u64>);
+    async_rows!(group, &rt, "lockorder", lockorder::tokio::Mutex<u64>);
+    group.finish();
+}
+
+criterion_group!(benches, tokio_locks);
+criterion_main!(benches);

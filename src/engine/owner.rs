@@ -1,0 +1,438 @@
+//! Who owns the locks in a thread's held set: the thread itself (a plain
+//! thread, or the root future of a `block_on`), or the tokio task being
+//! polled.
+//!
+//! With the `tokio` feature, every acquisition made while tokio polls a
+//! task belongs to that task, found through `tokio::task::try_id()`: no
+//! wrapper is needed. The thread's held set holds the entries of one owner
+//! at a time, named by `ThreadState::owner`; the fast path checks that it
+//! is the running owner's, and the cold path switches when it is not.
+//!
+//! Where a task's entries live:
+//! - Its async locks (tokio's), whose guards may stay held while the task
+//!   moves to another worker, are kept in the task's [`TaskSlot`], found by
+//!   its id from any thread; the held set of the thread polling the task
+//!   holds a copy, checked against the slot's version before each use. So
+//!   a task's async locks follow it from worker to worker.
+//! - Its blocking locks (std, parking_lot) stay in the thread's held set:
+//!   their guards cannot leave the thread, so a task that migrates holds
+//!   none between polls. A task that cannot migrate (a `LocalSet` task)
+//!   and is suspended with one keeps it in a per-thread stash.
+//! - The thread's own entries are stashed per thread while a task's are
+//!   installed.
+//!
+//! Tasks polled one after another on a thread never see each other's
+//! locks. A `scope` installs its task's set itself and names the running
+//! task as the owner while it does (with no slot).
+//!
+//! A switch away from a task whose set holds a blocking lock means the
+//! task is suspended with the lock held: any task polled on that thread
+//! that asks for it blocks the thread for good. It is reported then, once
+//! per hold, before the task that runs next takes its lock. The thread's
+//! own blocking locks are reported only when a task polled on the thread
+//! asks for one: a lock held around a `block_on` (a test's serial mutex)
+//! hurts nobody until then.
+
+use std::cell::RefCell;
+use std::hash::Hasher;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use once_cell::sync::Lazy;
+use rustc_hash::FxHashMap;
+
+use super::held::HeldEntry;
+use super::id::LockId;
+use super::slow::held_locks_of;
+use super::thread::{thread_name, ThreadState, THREAD};
+use crate::report::{Edge, Suspension, Trace, Violation, ViolationKind};
+
+/// Set in `ThreadState::owner` while the thread's own stashed set holds a
+/// blocking lock: every acquisition of a task here then takes the cold
+/// path, which checks the lock against the thread's.
+pub(super) const ROOT_WAITS: u64 = 1 << 63;
+
+/// The owner running now: the id of the task tokio polls, or `0` for the
+/// thread itself.
+#[inline]
+pub(super) fn running() -> u64 {
+    tokio::task::try_id().map_or(0, task_key)
+}
+
+/// The number behind a task id (it displays as this number).
+fn task_key(id: tokio::task::Id) -> u64 {
+    /// Keeps the `u64` an id hashes as.
+    #[derive(Default)]
+    struct Number(u64);
+    impl Hasher for Number {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.0 = self.0.rotate_left(8) ^ u64::from(b);
+            }
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = n;
+        }
+    }
+    let mut number = Number::default();
+    std::hash::Hash::hash(&id, &mut number);
+    number.0 & !ROOT_WAITS
+}
+
+/// The running task, if any, as reports name it.
+pub(super) fn running_task() -> Option<u64> {
+    Some(running()).filter(|&key| key != 0)
+}
+
+/// Whether the thread's held set is the running owner's, and up to date
+/// (the fast path's check).
+#[inline(always)]
+pub(super) fn installed(t: &ThreadState) -> bool {
+    let running = running();
+    t.owner.get() == running && (running == 0 || INSTALLED.try_with(|s| s.borrow().is_current()).unwrap_or(false))
+}
+
+/// A task's async locks, reachable from any thread.
+#[derive(Debug, Default)]
+struct TaskSlot {
+    entries: Mutex<Vec<HeldEntry>>,
+    /// Moves with every change of `entries`.
+    version: AtomicU64,
+}
+
+impl TaskSlot {
+    fn entries(&self) -> MutexGuard<'_, Vec<HeldEntry>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The slot of the task installed on this thread, and the version of it
+/// that the held set holds.
+#[derive(Default)]
+struct Installed {
+    slot: Option<(Arc<TaskSlot>, u64)>,
+}
+
+impl Installed {
+    fn is_current(&self) -> bool {
+        // A scope installs no slot: its set is its own.
+        self.slot.as_ref().is_none_or(|(slot, seen)| slot.version.load(Ordering::Acquire) == *seen)
+    }
+}
+
+/// What a thread keeps of the owners that are not running: its own set,
+/// and the blocking locks of tasks suspended here.
+#[derive(Default)]
+struct Stash {
+    root: Vec<HeldEntry>,
+    /// Blocking locks of the thread already reported, while they stay held.
+    root_reported: Vec<(LockId, &'static Location<'static>)>,
+    tasks: FxHashMap<u64, Vec<HeldEntry>>,
+    /// Blocking locks of tasks already reported, while they stay held.
+    tasks_reported: FxHashMap<u64, Vec<(LockId, &'static Location<'static>)>>,
+}
+
+thread_local! {
+    static INSTALLED: RefCell<Installed> = RefCell::new(Installed::default());
+    static STASH: RefCell<Stash> = RefCell::new(Stash::default());
+}
+
+const SHARDS: usize = 16;
+static SLOTS: Lazy<[Mutex<FxHashMap<u64, Arc<TaskSlot>>>; SHARDS]> = Lazy::new(Default::default);
+/// Slots made since the last sweep, and how many were kept by it.
+static MADE: AtomicUsize = AtomicUsize::new(0);
+static KEPT: AtomicUsize = AtomicUsize::new(0);
+
+fn shard(key: u64) -> MutexGuard<'static, FxHashMap<u64, Arc<TaskSlot>>> {
+    SLOTS[key as usize % SHARDS].lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The slot of task `key`, made if it has none.
+fn slot(key: u64) -> Arc<TaskSlot> {
+    let made = {
+        let mut shard = shard(key);
+        if let Some(slot) = shard.get(&key) {
+            return slot.clone();
+        }
+        let slot = Arc::new(TaskSlot::default());
+        shard.insert(key, slot.clone());
+        slot
+    };
+    if MADE.fetch_add(1, Ordering::Relaxed) > KEPT.load(Ordering::Relaxed).max(1024) {
+        sweep();
+    }
+    made
+}
+
+/// The slot of task `key`, if it has one.
+fn existing_slot(key: u64) -> Option<Arc<TaskSlot>> {
+    shard(key).get(&key).cloned()
+}
+
+/// Forgets the slots of tasks that hold nothing and are installed nowhere
+/// (most of them ended): a task's slot is made again if it runs again.
+/// Run when the slots made since the last sweep outnumber those it kept,
+/// so amortized constant time per slot.
+fn sweep() {
+    let mut kept = 0;
+    for shard in SLOTS.iter() {
+        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        shard.retain(|_, slot| Arc::strong_count(slot) > 1 || !slot.entries().is_empty());
+        kept += shard.len();
+    }
+    KEPT.store(kept, Ordering::Relaxed);
+    MADE.store(0, Ordering::Relaxed);
+}
+
+/// Makes the running owner's set the thread's, up to date, for an
+/// acquisition of the lock `id` (`0` if it has none yet) at `site`.
+/// Returns what to report: the blocking locks of a task found suspended,
+/// or a blocking lock of the thread that the running task asks for.
+#[cold]
+#[inline(never)]
+pub(super) fn enter(t: &ThreadState, id: LockId, site: &'static Location<'static>) -> Option<Violation> {
+    let running = running();
+    let suspended = switch(t, running, Some((id, site)));
+    if suspended.is_some() {
+        return suspended;
+    }
+    if t.owner.get() & ROOT_WAITS != 0 && id != 0 {
+        return root_asked_for(id, running, site);
+    }
+    None
+}
+
+/// Makes the running owner's set the thread's, as [`enter`] does, when a
+/// report would come at the wrong moment (a release); a task found
+/// suspended with a blocking lock is reported at the next switch instead.
+pub(super) fn enter_quietly(t: &ThreadState) {
+    let _ = switch(t, running(), None);
+}
+
+/// Saves the installed owner's entries and loads the running one's, or
+/// refreshes the running task's async entries from its slot. `site`: the
+/// lock and site of the acquisition that switches, for a report; `None`
+/// for no report.
+fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location<'static>)>) -> Option<Violation> {
+    let installed = t.owner.get();
+    let outgoing = installed & !ROOT_WAITS;
+    if outgoing == running {
+        if running != 0 {
+            refresh(t);
+        }
+        return None;
+    }
+    let entries = t.held.take_all();
+    let mut root_waits = installed & ROOT_WAITS != 0;
+    let mut suspended = None;
+    let _ = STASH.try_with(|stash| {
+        let mut stash = stash.borrow_mut();
+        if outgoing == 0 {
+            root_waits = entries.iter().any(|e| e.access.blocks_thread());
+            stash.root_reported.retain(|&(id, at)| entries.iter().any(|e| e.id == id && e.acquired_at == at));
+            stash.root = entries;
+        } else {
+            // Its async entries are in its slot already.
+            let blocking: Vec<HeldEntry> = entries.into_iter().filter(|e| e.access.blocks_thread()).collect();
+            if blocking.is_empty() {
+                stash.tasks_reported.remove(&outgoing);
+            } else {
+                let reported = stash.tasks_reported.entry(outgoing).or_default();
+                reported.retain(|&(id, at)| blocking.iter().any(|e| e.id == id && e.acquired_at == at));
+                let fresh: Vec<HeldEntry> =
+                    blocking.iter().filter(|e| !reported.contains(&(e.id, e.acquired_at))).copied().collect();
+                if site.is_some() {
+                    reported.extend(fresh.iter().map(|e| (e.id, e.acquired_at)));
+                }
+                if !fresh.is_empty() {
+                    suspended = Some((fresh, blocking.clone()));
+                }
+                stash.tasks.insert(outgoing, blocking);
+            }
+        }
+    });
+    let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = None);
+    if running == 0 {
+        root_waits = false;
+        for entry in STASH.try_with(|s| std::mem::take(&mut s.borrow_mut().root)).unwrap_or_default() {
+            t.held.push(entry);
+        }
+    } else {
+        let stashed = STASH.try_with(|s| s.borrow_mut().tasks.remove(&running)).ok().flatten();
+        for entry in stashed.into_iter().flatten() {
+            t.held.push(entry);
+        }
+        let slot = slot(running);
+        let (entries, version) = {
+            let entries = slot.entries();
+            (entries.clone(), slot.version.load(Ordering::Acquire))
+        };
+        for entry in entries {
+            t.held.push(entry);
+        }
+        let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = Some((slot, version)));
+    }
+    t.owner.set(running | if root_waits { ROOT_WAITS } else { 0 });
+    let ((id, site), (fresh, held)) = (site?, suspended?);
+    let contended = id != 0 && fresh.iter().any(|e| e.id == id);
+    let suspension = Suspension { holder: format!("task {outgoing}"), next: owner_name(running), contended };
+    Some(report(&fresh, &held, site, suspension))
+}
+
+/// Replaces the running task's async entries in the held set with its
+/// slot's, if they changed since they were loaded (the task ran on another
+/// thread, or a guard of it was dropped away from it).
+fn refresh(t: &ThreadState) {
+    let Ok(Some((slot, seen))) = INSTALLED.try_with(|s| s.borrow().slot.clone()) else { return };
+    if slot.version.load(Ordering::Acquire) == seen {
+        return;
+    }
+    let (entries, version) = {
+        let entries = slot.entries();
+        (entries.clone(), slot.version.load(Ordering::Acquire))
+    };
+    let blocking: Vec<HeldEntry> = t.held.take_all().into_iter().filter(|e| e.access.blocks_thread()).collect();
+    for entry in blocking.into_iter().chain(entries) {
+        t.held.push(entry);
+    }
+    let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = Some((slot, version)));
+}
+
+/// A task polled on this thread asks for the lock `id`: if the thread's own
+/// stashed set holds it blocking, the thread would block on itself.
+fn root_asked_for(id: LockId, running: u64, site: &'static Location<'static>) -> Option<Violation> {
+    let (fresh, held) = STASH
+        .try_with(|s| {
+            let mut stash = s.borrow_mut();
+            let fresh: Vec<HeldEntry> = stash
+                .root
+                .iter()
+                .filter(|e| e.id == id && e.access.blocks_thread())
+                .filter(|e| !stash.root_reported.contains(&(e.id, e.acquired_at)))
+                .copied()
+                .collect();
+            stash.root_reported.extend(fresh.iter().map(|e| (e.id, e.acquired_at)));
+            (fresh, stash.root.clone())
+        })
+        .ok()?;
+    if fresh.is_empty() {
+        return None;
+    }
+    let suspension = Suspension {
+        holder: format!("thread `{}` (outside any task: a `block_on` root)", thread_name()),
+        next: owner_name(running),
+        contended: true,
+    };
+    Some(report(&fresh, &held, site, suspension))
+}
+
+fn owner_name(key: u64) -> String {
+    if key == 0 {
+        "the `block_on` root".to_owned()
+    } else {
+        format!("task {key}")
+    }
+}
+
+/// The report of `fresh`, blocking locks of a suspended owner whose set is
+/// `held`, found by an acquisition at `site`.
+fn report(fresh: &[HeldEntry], held: &[HeldEntry], site: &'static Location<'static>, found: Suspension) -> Violation {
+    let thread = thread_name();
+    let trace = Arc::new(Trace::capture());
+    let edges = fresh
+        .iter()
+        .map(|e| Edge {
+            from: e.lock,
+            to: e.lock,
+            from_acquired_at: e.acquired_at,
+            to_acquired_at: site,
+            thread: thread.clone(),
+            task: running_task(),
+            trace: trace.clone(),
+        })
+        .collect();
+    // Once per lock site and the site that found it, for `Warn`.
+    let mut key: Vec<u64> = fresh.iter().map(|e| e.acquired_at as *const Location<'_> as u64).collect();
+    key.push(site as *const Location<'_> as u64);
+    key.push(u64::MAX - 1);
+    Violation::new(ViolationKind::HeldAcrossAwait, edges, held_locks_of(held), thread, key).suspended(found)
+}
+
+/// Notes that the running task acquired the async lock `id` (its newest
+/// entry): the entry goes to its slot, which any thread can reach. Returns
+/// the owner to release it from: the task's key, or `0` for this thread.
+pub(crate) fn acquired_async(id: LockId) -> u64 {
+    let running = running();
+    if id == 0 || running == 0 {
+        return 0;
+    }
+    let entry = THREAD.try_with(|t| (0..t.held.len()).rev().find_map(|i| t.held.get(i).filter(|e| e.id == id)));
+    let Ok(Some(entry)) = entry else { return running };
+    let _ = INSTALLED.try_with(|s| {
+        if let Some((slot, seen)) = s.borrow_mut().slot.as_mut() {
+            let mut entries = slot.entries();
+            entries.push(entry);
+            // Up to date if it was: this change is in the held set too.
+            let version = slot.version.fetch_add(1, Ordering::AcqRel);
+            if version == *seen {
+                *seen = version + 1;
+            }
+        }
+    });
+    running
+}
+
+/// Releases the async lock `id` that task `key` acquired, wherever this
+/// runs: from the task's slot, and from this thread's held set if the
+/// task's set is installed here and up to date.
+pub(crate) fn release_async(id: LockId, key: u64) -> Option<bool> {
+    let mut in_graph = None;
+    let here = THREAD.try_with(|t| t.owner.get() & !ROOT_WAITS == key).unwrap_or(false);
+    let local = here && INSTALLED.try_with(|s| s.borrow().is_current()).unwrap_or(false);
+    if local {
+        in_graph = THREAD.try_with(|t| t.held.remove(id)).ok().flatten();
+    }
+    let slot =
+        if here { INSTALLED.try_with(|s| s.borrow().slot.clone()).ok().flatten().map(|(slot, _)| slot) } else { None };
+    let Some(slot) = slot.or_else(|| existing_slot(key)) else { return in_graph };
+    let mut entries = slot.entries();
+    if let Some(i) = entries.iter().rposition(|e| e.id == id) {
+        let removed = entries.remove(i);
+        in_graph = in_graph.or(Some(removed.in_graph));
+        let version = slot.version.fetch_add(1, Ordering::AcqRel);
+        if local {
+            let _ = INSTALLED.try_with(|s| {
+                if let Some((_, seen)) = s.borrow_mut().slot.as_mut() {
+                    if *seen == version {
+                        *seen = version + 1;
+                    }
+                }
+            });
+        }
+    }
+    in_graph
+}
+
+/// What a `scope` saves of the thread's owner while it installs its own
+/// task's set.
+pub(super) struct SavedOwner {
+    owner: u64,
+    slot: Option<(Arc<TaskSlot>, u64)>,
+}
+
+/// Names the running task as the owner of the set a scope installs.
+pub(super) fn scope_enter(t: &ThreadState) -> SavedOwner {
+    let owner = t.owner.replace(running());
+    let slot = INSTALLED.try_with(|s| s.borrow_mut().slot.take()).ok().flatten();
+    SavedOwner { owner, slot }
+}
+
+/// Puts back what [`scope_enter`] saved, with the thread's set.
+pub(super) fn scope_leave(t: &ThreadState, saved: SavedOwner) {
+    t.owner.set(saved.owner);
+    let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = saved.slot);
+}
