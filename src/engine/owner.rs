@@ -376,8 +376,11 @@ pub(crate) fn acquired_async(id: LockId) -> u64 {
         if let Some((slot, seen)) = s.borrow_mut().slot.as_mut() {
             let mut entries = slot.entries();
             entries.push(entry);
-            // Up to date if it was: this change is in the held set too.
-            let version = slot.version.fetch_add(1, Ordering::AcqRel);
+            // Changed under the slot's lock only: a load and a store
+            // suffice. Up to date if it was: this change is in the held set
+            // too.
+            let version = slot.version.load(Ordering::Relaxed);
+            slot.version.store(version + 1, Ordering::Release);
             if version == *seen {
                 *seen = version + 1;
             }
@@ -390,31 +393,37 @@ pub(crate) fn acquired_async(id: LockId) -> u64 {
 /// runs: from the task's slot, and from this thread's held set if the
 /// task's set is installed here and up to date.
 pub(crate) fn release_async(id: LockId, key: u64) -> Option<bool> {
-    let mut in_graph = None;
     let here = THREAD.try_with(|t| t.owner.get() & !ROOT_WAITS == key).unwrap_or(false);
-    let local = here && INSTALLED.try_with(|s| s.borrow().is_current()).unwrap_or(false);
-    if local {
-        in_graph = THREAD.try_with(|t| t.held.remove(id)).ok().flatten();
-    }
-    let slot =
-        if here { INSTALLED.try_with(|s| s.borrow().slot.clone()).ok().flatten().map(|(slot, _)| slot) } else { None };
-    let Some(slot) = slot.or_else(|| existing_slot(key)) else { return in_graph };
-    let mut entries = slot.entries();
-    if let Some(i) = entries.iter().rposition(|e| e.id == id) {
-        let removed = entries.remove(i);
-        in_graph = in_graph.or(Some(removed.in_graph));
-        let version = slot.version.fetch_add(1, Ordering::AcqRel);
-        if local {
-            let _ = INSTALLED.try_with(|s| {
-                if let Some((_, seen)) = s.borrow_mut().slot.as_mut() {
-                    if *seen == version {
-                        *seen = version + 1;
-                    }
-                }
-            });
+    if here {
+        // The common case, without touching the global table: the task
+        // releases its own lock on the thread that polls it.
+        let done = INSTALLED.try_with(|s| {
+            let mut installed = s.borrow_mut();
+            let (slot, seen) = installed.slot.as_mut()?;
+            let current = slot.version.load(Ordering::Acquire) == *seen;
+            let in_graph = if current { THREAD.try_with(|t| t.held.remove(id)).ok().flatten() } else { None };
+            let removed = remove_from(slot, id);
+            if current && removed.is_some() {
+                *seen += 1;
+            }
+            Some(in_graph.or(removed))
+        });
+        if let Ok(Some(in_graph)) = done {
+            return in_graph;
         }
     }
-    in_graph
+    existing_slot(key).and_then(|slot| remove_from(&slot, id))
+}
+
+/// Removes the newest entry of `id` from `slot` (the version moves);
+/// whether it had entered the graph, or `None` if it was not there.
+fn remove_from(slot: &TaskSlot, id: LockId) -> Option<bool> {
+    let mut entries = slot.entries();
+    let i = entries.iter().rposition(|e| e.id == id)?;
+    let removed = entries.remove(i);
+    // Changed under the slot's lock only: a load and a store suffice.
+    slot.version.store(slot.version.load(Ordering::Relaxed) + 1, Ordering::Release);
+    Some(removed.in_graph)
 }
 
 /// What a `scope` saves of the thread's owner while it installs its own

@@ -13,53 +13,65 @@
 //! `lock`, `read` and `write` are acquisitions like a blocking `lock`:
 //! taking one while holding other locks (async or blocking) records their
 //! orders before it, and an acquisition that would close a cycle, or take a
-//! lock the task holds already, is reported when its future is first
-//! polled: before the task waits, with the site of the `lock()` call. A
-//! successful `try_lock` makes the lock held without ordering it. An
-//! acquisition counts as held from its first poll, also while it waits,
-//! until its guard is dropped (or its future is).
+//! lock the task holds already, is reported when `lock()` is called: before
+//! the task waits, and under the default policy by a panic that points at
+//! that call. The future records it again when first polled (the locks held
+//! may have changed in between, as in a `join!` of two acquisitions), and
+//! from then the lock counts as held, also while the task waits for it,
+//! until its guard is dropped (or its future is). A successful `try_lock`
+//! makes the lock held without ordering it.
 //!
-//! # Per-task tracking
+//! # Locks belong to the task tokio polls
 //!
-//! Held locks belong to the *task*. Run the task's future in a [`scope`]
-//! (which [`spawn`] and [`spawn_local`] do for you): around every poll the
-//! task's held set is installed in place of the thread's, so a task that
-//! moves to another worker thread with a guard held takes it along, and
-//! two tasks polled on one thread do not see each other's locks.
+//! Nothing but the `use` lines has to change: every acquisition made while
+//! tokio polls a task (plain `tokio::spawn`, `spawn_local`, `JoinSet`, ..)
+//! belongs to that task, found through `tokio::task::try_id()`. A task that
+//! moves to another worker thread with an async guard held takes it along,
+//! and tasks polled one after another on one thread never see each other's
+//! locks. The root future of a `block_on` (the body of `#[tokio::main]` or
+//! `#[tokio::test]`) and plain threads have no task id: their locks are the
+//! thread's. Reports name the task ("task 12 on thread
+//! `tokio-runtime-worker`").
 //!
-//! Outside any scope the crate falls back to per-thread tracking, as for
-//! blocking locks: the locks a future holds are attributed to whichever
-//! thread polls it. That is right for a `block_on` or a current-thread
-//! runtime with one task, but on a multi-thread runtime a task that resumes
-//! on another thread leaves its entries behind, and tasks interleaved on a
-//! thread share one held set. Spawn with [`spawn`] (or wrap in [`scope`])
-//! wherever tasks hold async locks across awaits.
+//! [`spawn`], [`spawn_local`] and [`scope`] remain as the precise mode:
+//! they report a blocking lock held across an `.await` at the suspension
+//! itself, with the stack of the await.
 //!
 //! # Blocking locks held across an `.await`
 //!
 //! A `std::sync::MutexGuard` (or a parking_lot guard) held across an
 //! `.await` parks the task with the lock held; another task polled on the
 //! same thread that asks for the lock blocks the thread, and the runtime
-//! hangs without a word. Inside a [`scope`], every poll that returns
-//! `Pending` while the task holds a lockorder [`sync`](crate::sync) or
-//! [`parking_lot`](crate#cargo-features) guard raises a
-//! [`ViolationKind::HeldAcrossAwait`](crate::ViolationKind::HeldAcrossAwait)
-//! through the same policy and handler as any violation, naming the lock,
-//! where it was acquired, and the stack of the await. It is raised once per
-//! hold (a lock still held, from the same site, at the task's next
-//! suspensions is not reported again), and under
-//! [`Policy::Warn`](crate::Policy::Warn) printed once per lock site and
-//! await site. This finds the bug in the first run that suspends there,
-//! whether or not another task ever contends. Holding the guard of a
-//! [`Mutex`] or [`RwLock`] of this module across an await is what they are
-//! for, and is not reported.
+//! hangs without a word. lockorder reports it as
+//! [`ViolationKind::HeldAcrossAwait`](crate::ViolationKind::HeldAcrossAwait),
+//! through the same policy and handler as any violation:
+//!
+//! - a task suspended with a lockorder [`sync`](crate::sync) or
+//!   [`parking_lot`](crate#cargo-features) guard is reported as soon as
+//!   another task takes a lock on its thread, whether or not it asks for
+//!   that one: before it can block, naming both tasks, the lock and where
+//!   it was acquired, once per hold;
+//! - the thread's own blocking locks (held by a `block_on` root, or around
+//!   the `block_on`) are reported when a task polled on that thread asks
+//!   for one: the thread would block on itself. A lock held around a
+//!   `block_on` that no task wants (a test's serial mutex) is fine;
+//! - two futures of one task or root (`join!`) where one holds the guard
+//!   across an await and the other asks for it: the task asks for a lock
+//!   it holds, reported as a re-acquisition;
+//! - inside a [`scope`], the suspension itself is reported, with the stack
+//!   of the await, whether or not anything else runs.
+//!
+//! Under [`Policy::Warn`](crate::Policy::Warn) each is printed once per
+//! lock site and the site that found it. Holding the guard of a [`Mutex`]
+//! or [`RwLock`] of this module across an await is what they are for, and
+//! is not reported.
 //!
 //! # Guards that move between tasks
 //!
 //! A guard of an async lock remembers the task it was acquired in. Dropped
 //! in another task (an owned guard sent away) or after its task ended, it
-//! takes the lock out of that task's set (at that task's next poll), never
-//! out of the set it happens to be dropped in. Until it is dropped, the
+//! takes the lock out of that task's set, never out of the set it happens
+//! to be dropped in. Until it is dropped, the
 //! lock counts as held by the task that acquired it: if that task takes
 //! the lock again meanwhile, it is reported.
 //!
@@ -104,16 +116,16 @@
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let a = Arc::new(Mutex::new_named("a", 0));
 //! let b = Arc::new(Mutex::new_named("b", 0));
-//! // One task takes a, then b.
+//! // One task takes a, then b (plain `tokio::spawn`: nothing to wrap).
 //! let (a2, b2) = (a.clone(), b.clone());
-//! lockorder::tokio::spawn(async move {
+//! tokio::spawn(async move {
 //!     let _a = a2.lock().await;
 //!     let _b = b2.lock().await;
 //! })
 //! .await
 //! .unwrap();
 //! // Another takes b, then a: reported before it waits for a.
-//! let err = lockorder::tokio::spawn(async move {
+//! let err = tokio::spawn(async move {
 //!     let _b = b.lock().await;
 //!     let _a = a.lock().await;
 //! })
