@@ -102,6 +102,67 @@ pub(crate) fn acquire_nested_at(
     }
 }
 
+/// Checks an acquisition that will be made later (an async `lock()`,
+/// whose future waits when polled): reports a cycle or a re-acquisition
+/// now, with the caller's location, and records the orders, without
+/// marking the lock held. Returns the hash of the held set it was checked
+/// against, for [`acquire_checked`].
+#[track_caller]
+#[inline(always)]
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn check(state: &LockState, lock: &LockInfo, access: Access) -> u64 {
+    let fast = THREAD.try_with(|t| {
+        let id = state.settled_id();
+        let len = t.held.len();
+        if id == 0 || len >= INLINE || t.suspended.get() || !installed(t) {
+            return None;
+        }
+        if len != 0 && !t.known_chains.contains(t.held.chain(), acquisition_key(id, 0)) {
+            return None;
+        }
+        Some(t.held.chain())
+    });
+    match fast {
+        Ok(Some(chain)) => chain,
+        _ => check_cold(state, lock, access),
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn check_cold(state: &LockState, lock: &LockInfo, access: Access) -> u64 {
+    let id = acquire_nested(state, lock, access, 0);
+    release(state, id);
+    THREAD.try_with(|t| t.held.chain()).unwrap_or(0)
+}
+
+/// Marks the lock held for an acquisition [`check`]ed at `site` against
+/// the held set of hash `chain`; checks it again if the held set (or its
+/// owner) changed since.
+#[inline(always)]
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn acquire_checked(
+    state: &LockState,
+    lock: &LockInfo,
+    access: Access,
+    site: &'static Location<'static>,
+    chain: u64,
+) -> LockId {
+    let fast = THREAD.try_with(|t| {
+        let id = state.settled_id();
+        if id == 0 || t.held.len() >= INLINE || t.suspended.get() || t.held.chain() != chain || !installed(t) {
+            return 0;
+        }
+        t.held.push_inline(id, lock, access, site, 0);
+        id
+    });
+    match fast {
+        Ok(id) if id != 0 => id,
+        _ => acquire_nested_at(state, lock, access, 0, site),
+    }
+}
+
 /// Everything [`acquire_nested`] does not do inline: parks the order of a
 /// new lock taken under one held lock (see `parked`), publishes a parked
 /// order, allocates the id, pushes without a cache probe when nothing is

@@ -43,10 +43,10 @@ mod transition;
 
 #[cfg(lockorder_tracking)]
 pub(crate) use self::classes::picture as class_picture;
-#[cfg(all(lockorder_tracking, feature = "tokio"))]
-pub(crate) use self::hooks::acquire_nested_at;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::hooks::{acquire, acquire_nested, acquired, dropped, release};
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+pub(crate) use self::hooks::{acquire_checked, check};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::id::{LockId, LockState};
 #[cfg(lockorder_tracking)]

@@ -33,10 +33,10 @@
 //! asks for one: a lock held around a `block_on` (a test's serial mutex)
 //! hurts nobody until then.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, UnsafeCell};
 use std::hash::Hasher;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use once_cell::sync::Lazy;
@@ -97,17 +97,77 @@ pub(super) fn installed(t: &ThreadState) -> bool {
 }
 
 /// A task's async locks, reachable from any thread.
+///
+/// `entries` has one writer at a time with no lock: the thread polling the
+/// task (whose `running()` is the task's key). tokio polls a task on one
+/// thread at a time, and orders its polls (the end of one happens before
+/// the start of the next, wherever it runs), so these accesses never
+/// overlap. Anyone else (a guard of the task dropped by another task)
+/// leaves the release in `released` and raises `pending`; the task applies
+/// it before it next uses its set.
 #[derive(Debug, Default)]
 struct TaskSlot {
-    entries: Mutex<Vec<HeldEntry>>,
-    /// Moves with every change of `entries`.
+    entries: UnsafeCell<Vec<HeldEntry>>,
+    /// Moves with every change of `entries` (stored by their one writer).
     version: AtomicU64,
+    pending: AtomicBool,
+    released: Mutex<Vec<LockId>>,
 }
 
+// SAFETY: `entries` is only reached through `TaskSlot::entries`, by the
+// thread polling the task, or by `sweep` while no other reference to the
+// slot exists (see there); the other fields are `Sync`.
+unsafe impl Sync for TaskSlot {}
+
 impl TaskSlot {
-    fn entries(&self) -> MutexGuard<'_, Vec<HeldEntry>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The task's entries, for the thread polling the task `key`.
+    ///
+    /// # Safety
+    ///
+    /// `key` is this slot's task, and the calling thread is polling it
+    /// (`running() == key`): see the type's docs. The reference must not
+    /// outlive the current acquisition or release.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn entries(&self) -> &mut Vec<HeldEntry> {
+        // SAFETY: the caller is the one thread that may touch `entries` now.
+        unsafe { &mut *self.entries.get() }
     }
+
+    /// Whether the held set that loaded this slot at `seen` is up to date.
+    fn is_current(&self, seen: u64) -> bool {
+        self.version.load(Ordering::Acquire) == seen && !self.pending.load(Ordering::Acquire)
+    }
+
+    /// Notes a change of `entries`, made by their writer; the new version.
+    fn changed(&self) -> u64 {
+        let version = self.version.load(Ordering::Relaxed) + 1;
+        self.version.store(version, Ordering::Release);
+        version
+    }
+
+    /// Applies the releases left by others, for the thread polling the
+    /// task (the caller's contract of [`TaskSlot::entries`]).
+    ///
+    /// # Safety
+    ///
+    /// As [`TaskSlot::entries`].
+    unsafe fn apply_pending(&self) {
+        if !self.pending.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let released = std::mem::take(&mut *self.released.lock().unwrap_or_else(PoisonError::into_inner));
+        // SAFETY: the caller's contract.
+        let entries = unsafe { self.entries() };
+        for id in released {
+            remove_newest(entries, id);
+        }
+        self.changed();
+    }
+}
+
+fn remove_newest(entries: &mut Vec<HeldEntry>, id: LockId) -> Option<HeldEntry> {
+    let i = entries.iter().rposition(|e| e.id == id)?;
+    Some(entries.remove(i))
 }
 
 /// The slot of the task installed on this thread, and the version of it
@@ -120,7 +180,7 @@ struct Installed {
 impl Installed {
     fn is_current(&self) -> bool {
         // A scope installs no slot: its set is its own.
-        self.slot.as_ref().is_none_or(|(slot, seen)| slot.version.load(Ordering::Acquire) == *seen)
+        self.slot.as_ref().is_none_or(|(slot, seen)| slot.is_current(*seen))
     }
 }
 
@@ -142,12 +202,14 @@ thread_local! {
 }
 
 const SHARDS: usize = 16;
-static SLOTS: Lazy<[Mutex<FxHashMap<u64, Arc<TaskSlot>>>; SHARDS]> = Lazy::new(Default::default);
+/// The slots of tasks, by key.
+type SlotTable = FxHashMap<u64, Arc<TaskSlot>>;
+static SLOTS: Lazy<[Mutex<SlotTable>; SHARDS]> = Lazy::new(Default::default);
 /// Slots made since the last sweep, and how many were kept by it.
 static MADE: AtomicUsize = AtomicUsize::new(0);
 static KEPT: AtomicUsize = AtomicUsize::new(0);
 
-fn shard(key: u64) -> MutexGuard<'static, FxHashMap<u64, Arc<TaskSlot>>> {
+fn shard(key: u64) -> MutexGuard<'static, SlotTable> {
     SLOTS[key as usize % SHARDS].lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -181,7 +243,12 @@ fn sweep() {
     let mut kept = 0;
     for shard in SLOTS.iter() {
         let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        shard.retain(|_, slot| Arc::strong_count(slot) > 1 || !slot.entries().is_empty());
+        shard.retain(|_, slot| {
+            // SAFETY: no other reference to the slot exists (it is made and
+            // handed out only under this shard's lock), so no thread polls
+            // the task with it.
+            Arc::strong_count(slot) > 1 || !unsafe { slot.entries() }.is_empty() || slot.pending.load(Ordering::Acquire)
+        });
         kept += shard.len();
     }
     KEPT.store(kept, Ordering::Relaxed);
@@ -267,13 +334,13 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
             t.held.push(entry);
         }
         let slot = slot(running);
-        let (entries, version) = {
-            let entries = slot.entries();
-            (entries.clone(), slot.version.load(Ordering::Acquire))
-        };
-        for entry in entries {
+        // SAFETY: this thread polls the task `running`.
+        unsafe { slot.apply_pending() };
+        // SAFETY: as above.
+        for &entry in unsafe { slot.entries() }.iter() {
             t.held.push(entry);
         }
+        let version = slot.version.load(Ordering::Relaxed);
         let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = Some((slot, version)));
     }
     t.owner.set(running | if root_waits { ROOT_WAITS } else { 0 });
@@ -288,17 +355,20 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
 /// thread, or a guard of it was dropped away from it).
 fn refresh(t: &ThreadState) {
     let Ok(Some((slot, seen))) = INSTALLED.try_with(|s| s.borrow().slot.clone()) else { return };
-    if slot.version.load(Ordering::Acquire) == seen {
+    if slot.is_current(seen) {
         return;
     }
-    let (entries, version) = {
-        let entries = slot.entries();
-        (entries.clone(), slot.version.load(Ordering::Acquire))
-    };
+    // SAFETY: the caller polls the task whose slot is installed.
+    unsafe { slot.apply_pending() };
     let blocking: Vec<HeldEntry> = t.held.take_all().into_iter().filter(|e| e.access.blocks_thread()).collect();
-    for entry in blocking.into_iter().chain(entries) {
+    for entry in blocking {
         t.held.push(entry);
     }
+    // SAFETY: as above.
+    for &entry in unsafe { slot.entries() }.iter() {
+        t.held.push(entry);
+    }
+    let version = slot.version.load(Ordering::Relaxed);
     let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = Some((slot, version)));
 }
 
@@ -366,23 +436,28 @@ fn report(fresh: &[HeldEntry], held: &[HeldEntry], site: &'static Location<'stat
 /// entry): the entry goes to its slot, which any thread can reach. Returns
 /// the owner to release it from: the task's key, or `0` for this thread.
 pub(crate) fn acquired_async(id: LockId) -> u64 {
-    let running = running();
-    if id == 0 || running == 0 {
+    if id == 0 {
         return 0;
     }
-    let entry = THREAD.try_with(|t| (0..t.held.len()).rev().find_map(|i| t.held.get(i).filter(|e| e.id == id)));
+    let running = running();
+    // The acquisition installed the running owner's set.
+    let entry = THREAD.try_with(|t| {
+        if running == 0 || t.owner.get() & !ROOT_WAITS != running {
+            return None;
+        }
+        let newest = (0..t.held.len()).rev().find(|&i| t.held.id_at(i) == id)?;
+        t.held.get(newest)
+    });
     let Ok(Some(entry)) = entry else { return running };
     let _ = INSTALLED.try_with(|s| {
         if let Some((slot, seen)) = s.borrow_mut().slot.as_mut() {
-            let mut entries = slot.entries();
-            entries.push(entry);
-            // Changed under the slot's lock only: a load and a store
-            // suffice. Up to date if it was: this change is in the held set
-            // too.
-            let version = slot.version.load(Ordering::Relaxed);
-            slot.version.store(version + 1, Ordering::Release);
-            if version == *seen {
-                *seen = version + 1;
+            // SAFETY: this thread polls the task `running`, whose slot is
+            // installed (its set is the thread's).
+            unsafe { slot.entries() }.push(entry);
+            // Up to date if it was: this change is in the held set too.
+            let version = slot.changed();
+            if version == *seen + 1 {
+                *seen = version;
             }
         }
     });
@@ -393,37 +468,37 @@ pub(crate) fn acquired_async(id: LockId) -> u64 {
 /// runs: from the task's slot, and from this thread's held set if the
 /// task's set is installed here and up to date.
 pub(crate) fn release_async(id: LockId, key: u64) -> Option<bool> {
-    let here = THREAD.try_with(|t| t.owner.get() & !ROOT_WAITS == key).unwrap_or(false);
-    if here {
-        // The common case, without touching the global table: the task
-        // releases its own lock on the thread that polls it.
+    let polling = running() == key && THREAD.try_with(|t| t.owner.get() & !ROOT_WAITS == key).unwrap_or(false);
+    if polling {
+        // The common case: the task releases its own lock on the thread
+        // that polls it, without a lock or the global table.
         let done = INSTALLED.try_with(|s| {
             let mut installed = s.borrow_mut();
             let (slot, seen) = installed.slot.as_mut()?;
-            let current = slot.version.load(Ordering::Acquire) == *seen;
+            let current = slot.is_current(*seen);
             let in_graph = if current { THREAD.try_with(|t| t.held.remove(id)).ok().flatten() } else { None };
-            let removed = remove_from(slot, id);
-            if current && removed.is_some() {
-                *seen += 1;
+            // SAFETY: this thread polls the task `key`, whose slot is
+            // installed.
+            let removed = remove_newest(unsafe { slot.entries() }, id);
+            if removed.is_some() {
+                let version = slot.changed();
+                if current {
+                    *seen = version;
+                }
             }
-            Some(in_graph.or(removed))
+            Some(in_graph.or(removed.map(|e| e.in_graph)))
         });
         if let Ok(Some(in_graph)) = done {
             return in_graph;
         }
     }
-    existing_slot(key).and_then(|slot| remove_from(&slot, id))
-}
-
-/// Removes the newest entry of `id` from `slot` (the version moves);
-/// whether it had entered the graph, or `None` if it was not there.
-fn remove_from(slot: &TaskSlot, id: LockId) -> Option<bool> {
-    let mut entries = slot.entries();
-    let i = entries.iter().rposition(|e| e.id == id)?;
-    let removed = entries.remove(i);
-    // Changed under the slot's lock only: a load and a store suffice.
-    slot.version.store(slot.version.load(Ordering::Relaxed) + 1, Ordering::Release);
-    Some(removed.in_graph)
+    // Another task (or thread) drops the guard: the task applies it.
+    if let Some(slot) = existing_slot(key) {
+        slot.released.lock().unwrap_or_else(PoisonError::into_inner).push(id);
+        slot.pending.store(true, Ordering::Release);
+    }
+    // Whether the lock entered the graph is not known here: its drop looks.
+    Some(true)
 }
 
 /// What a `scope` saves of the thread's owner while it installs its own

@@ -99,13 +99,12 @@ pub(crate) fn release_from(state: &LockState, id: LockId, owner: &Owner) {
             if owner::release_async(id, *key) == Some(true) {
                 state.set_flag(IN_GRAPH);
             }
-            return;
         }
-        Owner::Thread if owner::running() == 0 => return super::release(state, id),
+        Owner::Thread if owner::running() == 0 => super::release(state, id),
         Owner::Scoped(inbox)
             if CURRENT.try_with(|c| c.borrow().as_ref().is_some_and(|c| Arc::ptr_eq(c, inbox))).unwrap_or(false) =>
         {
-            return super::release(state, id)
+            super::release(state, id)
         }
         Owner::Scoped(inbox) => {
             locked(&inbox.released).push(id);

@@ -39,6 +39,9 @@ pub(crate) struct Checked<'a> {
     access: Access,
     #[cfg(lockorder_tracking)]
     site: &'static Location<'static>,
+    /// The hash of the held set it was checked against.
+    #[cfg(lockorder_tracking)]
+    chain: u64,
 }
 
 impl<'a> Checked<'a> {
@@ -49,7 +52,7 @@ impl<'a> Checked<'a> {
         #[cfg(lockorder_tracking)]
         {
             let tracker = self.tracker;
-            let id = engine::acquire_nested_at(&tracker.state, &tracker.info, self.access, 0, self.site);
+            let id = engine::acquire_checked(&tracker.state, &tracker.info, self.access, self.site, self.chain);
             TaskToken { tracker, id, owner: engine::current_owner(id) }
         }
         #[cfg(not(lockorder_tracking))]
@@ -71,9 +74,8 @@ impl LockTracker {
     pub(crate) fn check_task(&self, access: Access) -> Checked<'_> {
         #[cfg(lockorder_tracking)]
         {
-            let id = engine::acquire(&self.state, &self.info, access);
-            engine::release(&self.state, id);
-            Checked { tracker: self, access, site: Location::caller() }
+            let chain = engine::check(&self.state, &self.info, access);
+            Checked { tracker: self, access, site: Location::caller(), chain }
         }
         #[cfg(not(lockorder_tracking))]
         Checked { tracker: self, access }
