@@ -2,7 +2,8 @@
 # Runs the Miri subset of the test suite: the unit tests, the doctests and
 # the integration tests that exercise the crate's unsafe code (guards,
 # condition variables, once-cells, parking_lot and lock_api, the engine's
-# parked and spare records, the tokio task inbox, wakers and owned guards). The README
+# parked and spare records, the tokio task inbox, wakers and owned guards,
+# the per-task slots that follow plain tokio tasks between workers). The README
 # ("Miri and ThreadSanitizer") says what is left out and why.
 #
 # Needs a nightly toolchain with the miri and rust-src components; installs
@@ -30,7 +31,7 @@ export RUST_BACKTRACE=0
 # The subset; `cfg(miri)` shortens the loops of the tests that have many
 # rounds, and `#[cfg_attr(miri, ignore = ..)]` skips, with the reason, the
 # few tests Miri cannot run or runs too slowly.
-TESTS=(guards condvar once parked parking_lot try_lock poison tokio tokio_policy)
+TESTS=(guards condvar once parked parking_lot try_lock poison tokio tokio_plain tokio_policy)
 args=(--lib)
 for t in "${TESTS[@]}"; do args+=(--test "$t"); done
 
