@@ -312,3 +312,19 @@ fn a_local_task_releasing_its_std_guard_before_awaiting_is_fine() {
     });
     assert_eq!(*m.lock().unwrap(), 12);
 }
+
+/// An owned guard acquired by a `block_on` root and dropped in a spawned
+/// task (on another worker) leaves the root's held set: the root can take
+/// the lock again, and orders nothing after it.
+#[test]
+fn an_owned_guard_of_the_root_dropped_in_a_task_leaves_the_root() {
+    let rt = multi_thread("plain-root-owned");
+    rt.block_on(async {
+        let a = Arc::new(Mutex::new_named("root-owned-a", ()));
+        let b = Arc::new(Mutex::new_named("root-owned-b", ()));
+        let guard = a.clone().lock_owned().await;
+        ::tokio::spawn(async move { drop(guard) }).await.unwrap();
+        let _b = b.lock().await;
+        let _a = a.lock().await;
+    });
+}

@@ -60,8 +60,10 @@ impl Inbox {
 /// from.
 #[derive(Debug)]
 pub(crate) enum Owner {
-    /// The thread (a plain thread, or a `block_on` root).
-    Thread,
+    /// The thread (a plain thread, or a `block_on` root), by its inbox:
+    /// released from elsewhere (an owned guard sent to a task), the entry
+    /// waits there until the thread's next new order.
+    Thread(Arc<Inbox>),
     /// A task run in a `scope`: releases from elsewhere go to its inbox.
     Scoped(Arc<Inbox>),
     /// A tokio task, by id: its async locks are kept in its slot (see
@@ -74,6 +76,14 @@ thread_local! {
     /// The stack of the first waker registration, in the current poll, made
     /// while the task held an unreported blocking lock.
     static AWAIT_TRACE: RefCell<Option<backtrace::Backtrace>> = const { RefCell::new(None) };
+    /// Where guards of async locks that this thread acquired outside any
+    /// task, dropped elsewhere, leave their release.
+    static THREAD_INBOX: Arc<Inbox> = Arc::default();
+}
+
+/// Whether `inbox` is this thread's.
+fn is_this_threads(inbox: &Arc<Inbox>) -> bool {
+    THREAD_INBOX.try_with(|own| Arc::ptr_eq(own, inbox)).unwrap_or(false)
 }
 
 /// Who owns the async lock `id` just acquired here (`0` when untracked):
@@ -83,7 +93,9 @@ pub(crate) fn current_owner(id: LockId) -> Owner {
         return Owner::Scoped(inbox);
     }
     match owner::acquired_async(id) {
-        0 => Owner::Thread,
+        // During thread teardown the inbox may be gone: a fresh one, which
+        // nobody reads, makes a release from elsewhere a no-op.
+        0 => Owner::Thread(THREAD_INBOX.try_with(Arc::clone).unwrap_or_default()),
         key => Owner::Task(key),
     }
 }
@@ -100,33 +112,34 @@ pub(crate) fn release_from(state: &LockState, id: LockId, owner: &Owner) {
                 state.set_flag(IN_GRAPH);
             }
         }
-        Owner::Thread if owner::running() == 0 => super::release(state, id),
+        Owner::Thread(inbox) if owner::running() == 0 && is_this_threads(inbox) => super::release(state, id),
         Owner::Scoped(inbox)
             if CURRENT.try_with(|c| c.borrow().as_ref().is_some_and(|c| Arc::ptr_eq(c, inbox))).unwrap_or(false) =>
         {
             super::release(state, id)
         }
-        Owner::Scoped(inbox) => {
+        Owner::Thread(inbox) | Owner::Scoped(inbox) => {
             locked(&inbox.released).push(id);
             inbox.pending.store(true, Ordering::Release);
             // The entry may have made the lock a node; let the lock's drop look.
             state.set_flag(IN_GRAPH);
         }
-        // Acquired outside any task and released inside one: that thread's
-        // set is out of reach, and the entry stays there.
-        Owner::Thread => {}
     }
 }
 
-/// Applies releases left in the inbox of the task being polled (slow path).
+/// Applies releases left in the inbox of the owner whose set is installed
+/// (slow path): the task being polled in a scope, or the thread itself.
 pub(super) fn apply_released() {
-    let _ = CURRENT.try_with(|c| {
-        if let Some(inbox) = c.borrow().as_ref() {
-            for id in inbox.take_released() {
-                let _ = THREAD.try_with(|t| t.held.remove(id));
-            }
+    let released = match CURRENT.try_with(|c| c.borrow().as_ref().map(|inbox| inbox.take_released())) {
+        Ok(Some(released)) => released,
+        Ok(None) if THREAD.try_with(|t| t.owner.get() == 0).unwrap_or(false) => {
+            THREAD_INBOX.try_with(|inbox| inbox.take_released()).unwrap_or_default()
         }
-    });
+        _ => return,
+    };
+    for id in released {
+        let _ = THREAD.try_with(|t| t.held.remove(id));
+    }
 }
 
 /// A task's held set, kept in its scope future between polls.

@@ -106,7 +106,6 @@ impl TaskToken<'_> {
         {
             engine::release_from(&self.tracker.state, self.id, &self.owner);
             self.id = 0;
-            self.owner = engine::Owner::Thread;
             self.id = engine::acquired(&self.tracker.state, &self.tracker.info, access);
             self.owner = engine::current_owner(self.id);
         }
