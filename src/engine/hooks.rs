@@ -110,29 +110,29 @@ pub(crate) fn acquire_nested_at(
 #[track_caller]
 #[inline(always)]
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-pub(crate) fn check(state: &LockState, lock: &LockInfo, access: Access) -> u64 {
+pub(crate) fn check(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> u64 {
     let fast = THREAD.try_with(|t| {
         let id = state.settled_id();
         let len = t.held.len();
         if id == 0 || len >= INLINE || t.suspended.get() || !installed(t) {
             return None;
         }
-        if len != 0 && !t.known_chains.contains(t.held.chain(), acquisition_key(id, 0)) {
+        if len != 0 && !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass)) {
             return None;
         }
         Some(t.held.chain())
     });
     match fast {
         Ok(Some(chain)) => chain,
-        _ => check_cold(state, lock, access),
+        _ => check_cold(state, lock, access, subclass),
     }
 }
 
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn check_cold(state: &LockState, lock: &LockInfo, access: Access) -> u64 {
-    let id = acquire_nested(state, lock, access, 0);
+fn check_cold(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> u64 {
+    let id = acquire_nested(state, lock, access, subclass);
     release(state, id);
     THREAD.try_with(|t| t.held.chain()).unwrap_or(0)
 }
@@ -145,7 +145,7 @@ fn check_cold(state: &LockState, lock: &LockInfo, access: Access) -> u64 {
 pub(crate) fn acquire_checked(
     state: &LockState,
     lock: &LockInfo,
-    access: Access,
+    (access, subclass): (Access, u8),
     site: &'static Location<'static>,
     chain: u64,
 ) -> LockId {
@@ -154,12 +154,12 @@ pub(crate) fn acquire_checked(
         if id == 0 || t.held.len() >= INLINE || t.suspended.get() || t.held.chain() != chain || !installed(t) {
             return 0;
         }
-        t.held.push_inline(id, lock, access, site, 0);
+        t.held.push_inline(id, lock, access, site, subclass);
         id
     });
     match fast {
         Ok(id) if id != 0 => id,
-        _ => acquire_nested_at(state, lock, access, 0, site),
+        _ => acquire_nested_at(state, lock, access, subclass, site),
     }
 }
 

@@ -124,6 +124,17 @@ impl Access {
         }
     }
 
+    /// The method that takes a lock this way at a nesting level of its
+    /// class, if the lock types have one: what a same-class report advises.
+    pub(crate) fn nested_method(self) -> Option<&'static str> {
+        match self {
+            Access::Lock | Access::AsyncLock | Access::Reentrant => Some("lock_nested"),
+            Access::Read | Access::AsyncRead => Some("read_nested"),
+            Access::Write | Access::AsyncWrite => Some("write_nested"),
+            Access::Once | Access::ReadRecursive | Access::Upgradable => None,
+        }
+    }
+
     /// Whether acquiring with `self` a lock this thread already holds with
     /// `held` is granted at once (a re-entry, not a self-deadlock).
     pub(crate) fn reenters(self, held: Access) -> bool {

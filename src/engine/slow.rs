@@ -295,7 +295,7 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cy
         let this = this_acquisition(class_info(&source.lock), &source, class_attempt);
         // Class ids are small and lock ids random: a marker keeps them apart.
         let key = cycle_key(vec![u64::MAX, from], &path);
-        cycle(t, kind, path, this, key)
+        cycle(t, kind, path, this, key).advising(attempt.access.nested_method())
     });
     Some(Found { violation, learn: Learn::ClassEdge(from, to) })
 }

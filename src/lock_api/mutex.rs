@@ -3,7 +3,7 @@
 
 use ::lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 
-use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits, lock_with_class};
 use super::MutexGuard;
 use crate::report::LockInfo;
 use crate::tracked::{Access, Guard, LockTracker};
@@ -78,6 +78,8 @@ impl<R: RawMutex, T> Mutex<R, T> {
         /// ```
         into_inner;
     }
+
+    lock_with_class!(Mutex<R>, "lockorder::parking_lot::Mutex");
 }
 
 impl<R, T> Mutex<R, T> {
@@ -138,6 +140,31 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[inline(always)]
     pub fn lock(&self) -> MutexGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::Lock);
+        MutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
+    }
+
+    /// [`Mutex::lock`] at nesting level `subclass` of the mutex's class: for
+    /// two mutexes of one class (made at one place) taken one inside the
+    /// other on purpose, in an order the code keeps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::Mutex;
+    ///
+    /// // Created at one place: one class.
+    /// let accounts: Vec<Mutex<i64>> = (0..2).map(|_| Mutex::new(100)).collect();
+    /// let mut from = accounts[0].lock();
+    /// let mut to = accounts[1].lock_nested(1);
+    /// *from -= 10;
+    /// *to += 10;
+    /// # }
+    /// ```
+    #[track_caller]
+    #[inline(always)]
+    pub fn lock_nested(&self, subclass: u8) -> MutexGuard<'_, R, T> {
+        let token = self.tracker.acquire_nested(Access::Lock, subclass);
         MutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
     }
 

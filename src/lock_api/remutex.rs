@@ -2,7 +2,7 @@
 
 use ::lock_api::{GetThreadId, RawMutex, RawMutexFair, RawMutexTimed};
 
-use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits, lock_with_class};
 use super::ReentrantMutexGuard;
 use crate::report::LockInfo;
 use crate::tracked::{Access, Guard, LockTracker};
@@ -75,6 +75,8 @@ impl<R: RawMutex, G: GetThreadId, T> ReentrantMutex<R, G, T> {
         /// ```
         into_inner;
     }
+
+    lock_with_class!(ReentrantMutex<R, G>, "lockorder::parking_lot::ReentrantMutex");
 }
 
 impl<R, G, T> ReentrantMutex<R, G, T> {
@@ -130,6 +132,28 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline(always)]
     pub fn lock(&self) -> ReentrantMutexGuard<'_, R, G, T> {
         let token = self.tracker.acquire(Access::Reentrant);
+        ReentrantMutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
+    }
+
+    /// [`ReentrantMutex::lock`] at nesting level `subclass` of the mutex's
+    /// class: for two mutexes of one class taken one inside the other on
+    /// purpose, in an order the code keeps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::ReentrantMutex;
+    ///
+    /// let pair: Vec<ReentrantMutex<u8>> = (0..2).map(|_| ReentrantMutex::new(0)).collect();
+    /// let _outer = pair[0].lock();
+    /// let _inner = pair[1].lock_nested(1);
+    /// # }
+    /// ```
+    #[track_caller]
+    #[inline(always)]
+    pub fn lock_nested(&self, subclass: u8) -> ReentrantMutexGuard<'_, R, G, T> {
+        let token = self.tracker.acquire_nested(Access::Reentrant, subclass);
         ReentrantMutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
     }
 

@@ -6,7 +6,7 @@ use ::lock_api::{
     RawRwLockUpgradeTimed,
 };
 
-use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
+use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits, lock_with_class};
 use super::{RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
 use crate::report::LockInfo;
 use crate::tracked::{Access, Guard, HeldToken, LockTracker};
@@ -83,6 +83,8 @@ impl<R: RawRwLock, T> RwLock<R, T> {
         /// ```
         into_inner;
     }
+
+    lock_with_class!(RwLock<R>, "lockorder::parking_lot::RwLock");
 }
 
 impl<R, T> RwLock<R, T> {
@@ -158,6 +160,29 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         self.read_guard(self.inner.read(), token)
     }
 
+    /// [`RwLock::read`] at nesting level `subclass` of the lock's class: for
+    /// two locks of one class (made at one place) taken one inside the
+    /// other on purpose, in an order the code keeps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::RwLock;
+    ///
+    /// let levels: Vec<RwLock<u32>> = (0..2).map(|_| RwLock::new(0)).collect();
+    /// let outer = levels[0].read();
+    /// let inner = levels[1].read_nested(1);
+    /// assert_eq!(*outer + *inner, 0);
+    /// # }
+    /// ```
+    #[track_caller]
+    #[inline(always)]
+    pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, R, T> {
+        let token = self.tracker.acquire_nested(Access::Read, subclass);
+        self.read_guard(self.inner.read(), token)
+    }
+
     /// Attempts shared access without blocking (held on success, no order
     /// recorded into it).
     ///
@@ -198,6 +223,27 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     #[inline(always)]
     pub fn write(&self) -> RwLockWriteGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::Write);
+        self.write_guard(self.inner.write(), token)
+    }
+
+    /// [`RwLock::write`] at nesting level `subclass` of the lock's class
+    /// (see [`RwLock::read_nested`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "parking_lot")] {
+    /// use lockorder::parking_lot::RwLock;
+    ///
+    /// let levels: Vec<RwLock<u32>> = (0..2).map(|_| RwLock::new(0)).collect();
+    /// let _outer = levels[0].write();
+    /// *levels[1].write_nested(1) += 1;
+    /// # }
+    /// ```
+    #[track_caller]
+    #[inline(always)]
+    pub fn write_nested(&self, subclass: u8) -> RwLockWriteGuard<'_, R, T> {
+        let token = self.tracker.acquire_nested(Access::Write, subclass);
         self.write_guard(self.inner.write(), token)
     }
 

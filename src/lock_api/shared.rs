@@ -36,6 +36,32 @@ macro_rules! lock_new {
     };
 }
 
+/// `with_class` of `$lock`, inside the impl of `lock_new!`; `$example` is
+/// the path of a parking_lot alias of the lock, for the docs' example.
+macro_rules! lock_with_class {
+    ($lock:ident<$($p:ident),*>, $example:literal) => {
+        /// Creates an unlocked lock of the named class `class` (see
+        /// [`LockClass`](crate::LockClass)), in a `const` context too.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(feature = "parking_lot")] {
+        /// static SHARD: lockorder::LockClass = lockorder::LockClass::new("shard");
+        #[doc = concat!("let lock = ", $example, "::with_class(&SHARD, 0);")]
+        /// if lockorder::enabled() {
+        ///     assert_eq!(lock.lock_info().class(), Some(&SHARD));
+        /// }
+        /// # }
+        /// ```
+        #[track_caller]
+        #[inline]
+        pub const fn with_class(class: &'static crate::LockClass, val: T) -> $lock<$($p,)* T> {
+            $lock { tracker: LockTracker::in_class(None, class), inner: ::lock_api::$lock::new(val) }
+        }
+    };
+}
+
 /// `from_raw` and `const_new` of `$lock`, inside its impl: the lock_api lock
 /// is made from the raw parts `$arg` (of types `$ty`). `$p` are the lock's
 /// generics before `T`. Each method's docs come before its name.
@@ -150,4 +176,4 @@ macro_rules! lock_traits {
     };
 }
 
-pub(super) use {force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits};
+pub(super) use {force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits, lock_with_class};

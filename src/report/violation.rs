@@ -181,6 +181,9 @@ pub struct Violation {
     /// For a blocking lock held by a suspended task while another runs on
     /// its thread: who holds it and who runs next.
     pub(super) suspension: Option<Box<Suspension>>,
+    /// For a lock taken under another of its class: the method that takes
+    /// it at a nesting level, if its type has one for this access.
+    nested_method: Option<&'static str>,
     /// The ids of the locks of the cycle, sorted: identifies it for `Warn`.
     key: Vec<u64>,
 }
@@ -224,7 +227,14 @@ impl Violation {
     ) -> Violation {
         key.sort_unstable();
         let task = edges.last().and_then(|e| e.task);
-        Violation { kind, edges, held, thread, task, suspension: None, key }
+        Violation { kind, edges, held, thread, task, suspension: None, nested_method: None, key }
+    }
+
+    /// This violation, advising `method` (`lock_nested`, ..) when the
+    /// attempt takes a lock under another of its class.
+    pub(crate) fn advising(mut self, method: Option<&'static str>) -> Violation {
+        self.nested_method = method;
+        self
     }
 
     /// This violation, found by `suspension`.
@@ -382,13 +392,19 @@ impl fmt::Display for Violation {
                 self.who(),
                 self.attempt().to
             )?,
-            ViolationKind::ClassOrderInversion if self.edges.len() == 1 => writeln!(
-                f,
-                "lockorder: potential deadlock: {} acquires a lock of class {} while holding another \
-                 of the same class; if the order is intended, acquire it with `lock_nested`",
-                self.who(),
-                self.attempt().to
-            )?,
+            ViolationKind::ClassOrderInversion if self.edges.len() == 1 => {
+                write!(
+                    f,
+                    "lockorder: potential deadlock: {} acquires a lock of class {} while holding another \
+                     of the same class; if the order is intended, ",
+                    self.who(),
+                    self.attempt().to
+                )?;
+                match self.nested_method {
+                    Some(method) => writeln!(f, "acquire it with `{method}`")?,
+                    None => writeln!(f, "give one of the two locks its own class with `with_class`")?,
+                }
+            }
             ViolationKind::ClassOrderInversion => writeln!(
                 f,
                 "lockorder: potential deadlock: lock class order inversion between {} classes \

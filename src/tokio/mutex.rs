@@ -92,12 +92,34 @@ impl<T: ?Sized> Mutex<T> {
         const_new_named;
     }
 
+    /// Creates an unlocked mutex of the named class `class` (see
+    /// [`LockClass`](crate::LockClass)), in a `const` context too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static SHARD: lockorder::LockClass = lockorder::LockClass::new("shard");
+    /// let shards: Vec<lockorder::tokio::Mutex<u32>> =
+    ///     (0..4).map(|_| lockorder::tokio::Mutex::with_class(&SHARD, 0)).collect();
+    /// if lockorder::enabled() {
+    ///     assert_eq!(shards[3].lock_info().class(), Some(&SHARD));
+    /// }
+    /// ```
+    #[track_caller]
+    pub const fn with_class(class: &'static crate::LockClass, t: T) -> Mutex<T>
+    where
+        T: Sized,
+    {
+        Mutex { tracker: LockTracker::in_class(None, class), inner: tokio::sync::Mutex::const_new(t) }
+    }
+
     /// Locks the mutex, waiting (without blocking the thread) until it is
     /// available.
     ///
-    /// The acquisition is checked against the lock-order graph when the
-    /// future is first polled, before the task waits, and the site in
-    /// reports is this call's.
+    /// The acquisition is checked against the lock-order graph at this
+    /// call, before the task can wait (under the default policy a report
+    /// panics here), and again when the future is first polled if the locks
+    /// held changed in between.
     ///
     /// # Panics
     ///
@@ -123,6 +145,29 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
         self.lock_checked(self.tracker.check_task(Access::AsyncLock))
+    }
+
+    /// [`Mutex::lock`] at nesting level `subclass` of the mutex's class: for
+    /// two mutexes of one class (made at one place) taken one inside the
+    /// other on purpose, in an order the code keeps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::tokio::Mutex;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// // Created at one place: one class.
+    /// let accounts: Vec<Mutex<i64>> = (0..2).map(|_| Mutex::new(100)).collect();
+    /// let mut from = accounts[0].lock().await;
+    /// let mut to = accounts[1].lock_nested(1).await;
+    /// *from -= 10;
+    /// *to += 10;
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn lock_nested(&self, subclass: u8) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
+        self.lock_checked(self.tracker.check_task_nested(Access::AsyncLock, subclass))
     }
 
     /// The acquisition `checked` asked for: its lock is `self`'s.

@@ -100,6 +100,26 @@ impl<T: ?Sized> RwLock<T> {
         const_new_named;
     }
 
+    /// Creates an unlocked lock of the named class `class` (see
+    /// [`LockClass`](crate::LockClass)), in a `const` context too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static LEVEL: lockorder::LockClass = lockorder::LockClass::new("level");
+    /// let lock = lockorder::tokio::RwLock::with_class(&LEVEL, 0);
+    /// if lockorder::enabled() {
+    ///     assert_eq!(lock.lock_info().class(), Some(&LEVEL));
+    /// }
+    /// ```
+    #[track_caller]
+    pub const fn with_class(class: &'static crate::LockClass, value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        RwLock { tracker: LockTracker::in_class(None, class), inner: tokio::sync::RwLock::const_new(value) }
+    }
+
     /// [`RwLock::with_max_readers`] in a `const` context.
     ///
     /// # Panics
@@ -144,6 +164,27 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
         self.read_checked(self.tracker.check_task(Access::AsyncRead))
+    }
+
+    /// [`RwLock::read`] at nesting level `subclass` of the lock's class: for
+    /// two locks of one class (made at one place) taken one inside the
+    /// other on purpose, in an order the code keeps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::tokio::RwLock;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let levels: Vec<RwLock<u32>> = (0..2).map(|_| RwLock::new(0)).collect();
+    /// let outer = levels[0].read().await;
+    /// let inner = levels[1].read_nested(1).await;
+    /// assert_eq!(*outer + *inner, 0);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn read_nested(&self, subclass: u8) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
+        self.read_checked(self.tracker.check_task_nested(Access::AsyncRead, subclass))
     }
 
     /// The acquisition `checked` asked for: its lock is `self`'s.
@@ -216,6 +257,25 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
         self.write_checked(self.tracker.check_task(Access::AsyncWrite))
+    }
+
+    /// [`RwLock::write`] at nesting level `subclass` of the lock's class
+    /// (see [`RwLock::read_nested`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::tokio::RwLock;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let levels: Vec<RwLock<u32>> = (0..2).map(|_| RwLock::new(0)).collect();
+    /// let _outer = levels[0].write().await;
+    /// *levels[1].write_nested(1).await += 1;
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn write_nested(&self, subclass: u8) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
+        self.write_checked(self.tracker.check_task_nested(Access::AsyncWrite, subclass))
     }
 
     /// The acquisition `checked` asked for: its lock is `self`'s.

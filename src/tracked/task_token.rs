@@ -37,6 +37,8 @@ pub(crate) struct TaskToken<'a> {
 pub(crate) struct Checked<'a> {
     tracker: &'a LockTracker,
     access: Access,
+    /// The nesting level asked for (`lock_nested`), `0` otherwise.
+    subclass: u8,
     #[cfg(lockorder_tracking)]
     site: &'static Location<'static>,
     /// The hash of the held set it was checked against.
@@ -52,12 +54,13 @@ impl<'a> Checked<'a> {
         #[cfg(lockorder_tracking)]
         {
             let tracker = self.tracker;
-            let id = engine::acquire_checked(&tracker.state, &tracker.info, self.access, self.site, self.chain);
+            let kind = (self.access, self.subclass);
+            let id = engine::acquire_checked(&tracker.state, &tracker.info, kind, self.site, self.chain);
             TaskToken { tracker, id, owner: engine::current_owner(id) }
         }
         #[cfg(not(lockorder_tracking))]
         {
-            let _ = (self.tracker, self.access);
+            let _ = (self.tracker, self.access, self.subclass);
             TaskToken { lock: PhantomData }
         }
     }
@@ -69,16 +72,24 @@ impl LockTracker {
     /// exists, so that a report (and a panic) points at the caller. Takes
     /// the fast path when the order is known.
     #[track_caller]
+    #[inline(always)]
+    pub(crate) fn check_task(&self, access: Access) -> Checked<'_> {
+        self.check_task_nested(access, 0)
+    }
+
+    /// [`check_task`](Self::check_task) at nesting level `subclass` of the
+    /// lock's class (`lock_nested`).
+    #[track_caller]
     #[cfg_attr(debug_assertions, inline(never))]
     #[cfg_attr(not(debug_assertions), inline)]
-    pub(crate) fn check_task(&self, access: Access) -> Checked<'_> {
+    pub(crate) fn check_task_nested(&self, access: Access, subclass: u8) -> Checked<'_> {
         #[cfg(lockorder_tracking)]
         {
-            let chain = engine::check(&self.state, &self.info, access);
-            Checked { tracker: self, access, site: Location::caller(), chain }
+            let chain = engine::check(&self.state, &self.info, access, subclass);
+            Checked { tracker: self, access, subclass, site: Location::caller(), chain }
         }
         #[cfg(not(lockorder_tracking))]
-        Checked { tracker: self, access }
+        Checked { tracker: self, access, subclass }
     }
 
     /// Records a successful `try_lock` of an async lock.

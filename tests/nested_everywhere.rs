@@ -1,0 +1,120 @@
+//! `lock_nested`/`read_nested`/`write_nested` and `with_class` on every
+//! lock type: two locks made at one place and taken one inside the other
+//! raise a same-class report that names the method the lock has for it,
+//! and that method keeps the nesting silent.
+#![cfg(all(debug_assertions, feature = "parking_lot", feature = "tokio"))]
+
+mod common;
+
+use common::{collect_violations, global_state, on_thread, take_violations};
+use lockorder::{LockClass, Violation, ViolationKind};
+
+/// The same-class violations raised by `f`, run on a thread named `thread`
+/// (class reports warn by default: nothing panics).
+fn class_reports(thread: &'static str, f: impl FnOnce() + Send) -> Vec<Violation> {
+    let seen = collect_violations(thread);
+    on_thread(thread, f).expect("no panic under the default class policy");
+    let violations = take_violations(&seen);
+    assert!(violations.iter().all(|v| v.kind() == ViolationKind::ClassOrderInversion), "{violations:#?}");
+    violations
+}
+
+/// Runs `plain` (nesting two locks of one class) and `nested` (the same
+/// with the `_nested` method), each on fresh locks: the first is reported,
+/// advising `method`; the second is not.
+fn check(name: &'static str, method: &str, plain: impl FnOnce() + Send, nested: impl FnOnce() + Send) {
+    let reported = class_reports(name, plain);
+    assert_eq!(reported.len(), 1, "{name}: {reported:#?}");
+    let headline = reported[0].to_string().lines().next().unwrap_or_default().to_owned();
+    assert!(headline.contains("while holding another of the same class"), "{name}: {headline}");
+    assert!(headline.ends_with(&format!("acquire it with `{method}`")), "{name}: {headline}");
+    let silent = class_reports(name, nested);
+    assert!(silent.is_empty(), "{name}: {silent:#?}");
+}
+
+fn pair<T>(make: impl Fn() -> T) -> [T; 2] {
+    [make(), make()]
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+}
+
+#[test]
+fn parking_lot_locks_nest_with_their_own_methods() {
+    use lockorder::parking_lot::{Mutex, ReentrantMutex, RwLock};
+    let _global = global_state();
+    let mutexes = || pair(|| Mutex::new(0));
+    let (a, b) = (mutexes(), mutexes());
+    check("pl-mutex", "lock_nested", || drop((a[0].lock(), a[1].lock())), || drop((b[0].lock(), b[1].lock_nested(1))));
+    let rwlocks = || pair(|| RwLock::new(0));
+    let (a, b) = (rwlocks(), rwlocks());
+    check("pl-read", "read_nested", || drop((a[0].read(), a[1].read())), || drop((b[0].read(), b[1].read_nested(1))));
+    let (a, b) = (rwlocks(), rwlocks());
+    check(
+        "pl-write",
+        "write_nested",
+        || drop((a[0].write(), a[1].write())),
+        || drop((b[0].write(), b[1].write_nested(1))),
+    );
+    let reentrant = || pair(|| ReentrantMutex::new(0));
+    let (a, b) = (reentrant(), reentrant());
+    check(
+        "pl-reentrant",
+        "lock_nested",
+        || drop((a[0].lock(), a[1].lock())),
+        || drop((b[0].lock(), b[1].lock_nested(1))),
+    );
+}
+
+#[test]
+fn tokio_locks_nest_with_their_own_methods() {
+    use lockorder::tokio::{Mutex, RwLock};
+    let _global = global_state();
+    let mutexes = || pair(|| Mutex::new(0));
+    let (a, b) = (mutexes(), mutexes());
+    check(
+        "tokio-mutex",
+        "lock_nested",
+        || block_on(async { drop((a[0].lock().await, a[1].lock().await)) }),
+        || block_on(async { drop((b[0].lock().await, b[1].lock_nested(1).await)) }),
+    );
+    let rwlocks = || pair(|| RwLock::new(0));
+    let (a, b) = (rwlocks(), rwlocks());
+    check(
+        "tokio-read",
+        "read_nested",
+        || block_on(async { drop((a[0].read().await, a[1].read().await)) }),
+        || block_on(async { drop((b[0].read().await, b[1].read_nested(1).await)) }),
+    );
+    let (a, b) = (rwlocks(), rwlocks());
+    check(
+        "tokio-write",
+        "write_nested",
+        || block_on(async { drop((a[0].write().await, a[1].write().await)) }),
+        || block_on(async { drop((b[0].write().await, b[1].write_nested(1).await)) }),
+    );
+}
+
+/// An upgradable read has no `_nested` form: the report advises a class.
+#[test]
+fn an_access_without_a_nested_form_is_advised_a_class() {
+    use lockorder::parking_lot::RwLock;
+    let _global = global_state();
+    let locks = pair(|| RwLock::new(0));
+    let reported = class_reports("pl-upgradable", || drop((locks[0].upgradable_read(), locks[1].upgradable_read())));
+    assert_eq!(reported.len(), 1, "{reported:#?}");
+    let headline = reported[0].to_string().lines().next().unwrap_or_default().to_owned();
+    assert!(headline.ends_with("give one of the two locks its own class with `with_class`"), "{headline}");
+}
+
+static SHARD: LockClass = LockClass::new("shard");
+
+#[test]
+fn with_class_names_the_class_of_every_lock_type() {
+    assert_eq!(lockorder::parking_lot::Mutex::with_class(&SHARD, 0).lock_info().class(), Some(&SHARD));
+    assert_eq!(lockorder::parking_lot::RwLock::with_class(&SHARD, 0).lock_info().class(), Some(&SHARD));
+    assert_eq!(lockorder::parking_lot::ReentrantMutex::with_class(&SHARD, 0).lock_info().class(), Some(&SHARD));
+    assert_eq!(lockorder::tokio::Mutex::with_class(&SHARD, 0).lock_info().class(), Some(&SHARD));
+    assert_eq!(lockorder::tokio::RwLock::with_class(&SHARD, 0).lock_info().class(), Some(&SHARD));
+}
