@@ -17,7 +17,7 @@ use std::panic::Location;
 
 use super::id::LockId;
 use super::Access;
-use crate::report::LockInfo;
+use crate::report::{HeldLock, LockInfo};
 
 /// One held lock.
 #[derive(Clone, Copy, Debug)]
@@ -100,6 +100,11 @@ impl Tag {
 #[inline]
 pub(super) fn acquisition_key(id: LockId, subclass: u8) -> u64 {
     HeldEntry::hash(id, subclass)
+}
+
+/// How reports show the entries `held`.
+pub(super) fn held_locks_of(held: &[HeldEntry]) -> Vec<HeldLock> {
+    held.iter().map(|e| HeldLock { lock: e.lock, access: e.access.verb(), acquired_at: e.acquired_at }).collect()
 }
 
 /// How many held locks fit before spilling; deeper nesting takes the slow

@@ -33,20 +33,22 @@
 //! asks for one: a lock held around a `block_on` (a test's serial mutex)
 //! hurts nobody until then.
 
-use std::cell::{RefCell, UnsafeCell};
+use std::cell::RefCell;
 use std::hash::Hasher;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 
-use once_cell::sync::Lazy;
 use rustc_hash::FxHashMap;
 
-use super::held::HeldEntry;
+use self::slot::{existing_slot, remove_newest, slot, TaskSlot};
+
+use super::held::{held_locks_of, HeldEntry};
 use super::id::LockId;
-use super::slow::held_locks_of;
 use super::thread::{thread_name, ThreadState, THREAD};
 use crate::report::{Edge, Suspension, Trace, Violation, ViolationKind};
+
+mod slot;
 
 /// Set in `ThreadState::owner` while the thread's own stashed set holds a
 /// blocking lock: every acquisition of a task here then takes the cold
@@ -96,80 +98,6 @@ pub(super) fn installed(t: &ThreadState) -> bool {
     t.owner.get() == running && (running == 0 || INSTALLED.try_with(|s| s.borrow().is_current()).unwrap_or(false))
 }
 
-/// A task's async locks, reachable from any thread.
-///
-/// `entries` has one writer at a time with no lock: the thread polling the
-/// task (whose `running()` is the task's key). tokio polls a task on one
-/// thread at a time, and orders its polls (the end of one happens before
-/// the start of the next, wherever it runs), so these accesses never
-/// overlap. Anyone else (a guard of the task dropped by another task)
-/// leaves the release in `released` and raises `pending`; the task applies
-/// it before it next uses its set.
-#[derive(Debug, Default)]
-struct TaskSlot {
-    entries: UnsafeCell<Vec<HeldEntry>>,
-    /// Moves with every change of `entries` (stored by their one writer).
-    version: AtomicU64,
-    pending: AtomicBool,
-    released: Mutex<Vec<LockId>>,
-}
-
-// SAFETY: `entries` is only reached through `TaskSlot::entries`, by the
-// thread polling the task, or by `sweep` while no other reference to the
-// slot exists (see there); the other fields are `Sync`.
-unsafe impl Sync for TaskSlot {}
-
-impl TaskSlot {
-    /// The task's entries, for the thread polling the task `key`.
-    ///
-    /// # Safety
-    ///
-    /// `key` is this slot's task, and the calling thread is polling it
-    /// (`running() == key`): see the type's docs. The reference must not
-    /// outlive the current acquisition or release.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn entries(&self) -> &mut Vec<HeldEntry> {
-        // SAFETY: the caller is the one thread that may touch `entries` now.
-        unsafe { &mut *self.entries.get() }
-    }
-
-    /// Whether the held set that loaded this slot at `seen` is up to date.
-    fn is_current(&self, seen: u64) -> bool {
-        self.version.load(Ordering::Acquire) == seen && !self.pending.load(Ordering::Acquire)
-    }
-
-    /// Notes a change of `entries`, made by their writer; the new version.
-    fn changed(&self) -> u64 {
-        let version = self.version.load(Ordering::Relaxed) + 1;
-        self.version.store(version, Ordering::Release);
-        version
-    }
-
-    /// Applies the releases left by others, for the thread polling the
-    /// task (the caller's contract of [`TaskSlot::entries`]).
-    ///
-    /// # Safety
-    ///
-    /// As [`TaskSlot::entries`].
-    unsafe fn apply_pending(&self) {
-        if !self.pending.swap(false, Ordering::AcqRel) {
-            return;
-        }
-        let released = std::mem::take(&mut *self.released.lock().unwrap_or_else(PoisonError::into_inner));
-        // SAFETY: the caller's contract.
-        let entries = unsafe { self.entries() };
-        for id in released {
-            remove_newest(entries, id);
-        }
-        self.changed();
-    }
-}
-
-fn remove_newest(entries: &mut Vec<HeldEntry>, id: LockId) -> Option<HeldEntry> {
-    let i = entries.iter().rposition(|e| e.id == id)?;
-    Some(entries.remove(i))
-}
-
 /// The slot of the task installed on this thread, and the version of it
 /// that the held set holds.
 #[derive(Default)]
@@ -199,60 +127,6 @@ struct Stash {
 thread_local! {
     static INSTALLED: RefCell<Installed> = RefCell::new(Installed::default());
     static STASH: RefCell<Stash> = RefCell::new(Stash::default());
-}
-
-const SHARDS: usize = 16;
-/// The slots of tasks, by key.
-type SlotTable = FxHashMap<u64, Arc<TaskSlot>>;
-static SLOTS: Lazy<[Mutex<SlotTable>; SHARDS]> = Lazy::new(Default::default);
-/// Slots made since the last sweep, and how many were kept by it.
-static MADE: AtomicUsize = AtomicUsize::new(0);
-static KEPT: AtomicUsize = AtomicUsize::new(0);
-
-fn shard(key: u64) -> MutexGuard<'static, SlotTable> {
-    SLOTS[key as usize % SHARDS].lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The slot of task `key`, made if it has none.
-fn slot(key: u64) -> Arc<TaskSlot> {
-    let made = {
-        let mut shard = shard(key);
-        if let Some(slot) = shard.get(&key) {
-            return slot.clone();
-        }
-        let slot = Arc::new(TaskSlot::default());
-        shard.insert(key, slot.clone());
-        slot
-    };
-    if MADE.fetch_add(1, Ordering::Relaxed) > KEPT.load(Ordering::Relaxed).max(1024) {
-        sweep();
-    }
-    made
-}
-
-/// The slot of task `key`, if it has one.
-fn existing_slot(key: u64) -> Option<Arc<TaskSlot>> {
-    shard(key).get(&key).cloned()
-}
-
-/// Forgets the slots of tasks that hold nothing and are installed nowhere
-/// (most of them ended): a task's slot is made again if it runs again.
-/// Run when the slots made since the last sweep outnumber those it kept,
-/// so amortized constant time per slot.
-fn sweep() {
-    let mut kept = 0;
-    for shard in SLOTS.iter() {
-        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        shard.retain(|_, slot| {
-            // SAFETY: no other reference to the slot exists (it is made and
-            // handed out only under this shard's lock), so no thread polls
-            // the task with it.
-            Arc::strong_count(slot) > 1 || !unsafe { slot.entries() }.is_empty() || slot.pending.load(Ordering::Acquire)
-        });
-        kept += shard.len();
-    }
-    KEPT.store(kept, Ordering::Relaxed);
-    MADE.store(0, Ordering::Relaxed);
 }
 
 /// Makes the running owner's set the thread's, up to date, for an

@@ -14,7 +14,7 @@ use rustc_hash::FxHasher;
 use super::cache::Refusal;
 use super::classes::{self, class_info, ClassId};
 use super::graph::PathEdge;
-use super::held::{acquisition_key, HeldEntry};
+use super::held::{acquisition_key, held_locks_of, HeldEntry};
 use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::{
     class_of, evidence, exiting, knows_class_edge, learn_class_edge, running_task, thread_name, Suspended, ThreadState,
@@ -302,11 +302,6 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cy
 
 fn held_locks(t: &ThreadState) -> Vec<HeldLock> {
     held_locks_of(&t.held.to_vec())
-}
-
-/// How reports show the entries `held`.
-pub(super) fn held_locks_of(held: &[HeldEntry]) -> Vec<HeldLock> {
-    held.iter().map(|e| HeldLock { lock: e.lock, access: e.access.verb(), acquired_at: e.acquired_at }).collect()
 }
 
 /// The edge of the acquisition being attempted, from the held `source`

@@ -24,10 +24,9 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::held::HeldEntry;
+use super::held::{held_locks_of, HeldEntry};
 use super::id::{LockId, LockState, IN_GRAPH};
 use super::owner::{self, SavedOwner};
-use super::slow::held_locks_of;
 use super::thread::{thread_name, Suspended, THREAD};
 use crate::report::{self, Edge, Trace, Violation, ViolationKind};
 
