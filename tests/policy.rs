@@ -223,6 +223,50 @@ fn lockorder_warn_prints_a_repeated_cycle_once_and_goes_on() {
     assert!(child.stderr.contains("    cycle: a -> b -> a\n"), "{}", child.stderr);
 }
 
+/// Each round makes its own pair of locks at the same places, as each test
+/// of a suite does: one cycle of sites.
+fn abba_on_new_locks_each_round(rounds: usize) -> usize {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    lockorder::set_handler(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    for _ in 0..rounds {
+        let a = Mutex::new_named("a", 0);
+        let b = Mutex::new_named("b", 0);
+        abba_goes_on(&a, &b, "rounds");
+    }
+    lockorder::clear_handler();
+    seen.load(Ordering::SeqCst)
+}
+
+#[test]
+fn child_lockorder_warn_new_locks() {
+    if !is_child() {
+        return;
+    }
+    assert_eq!(abba_on_new_locks_each_round(20), 20, "the handler sees every violation");
+}
+
+#[test]
+fn lockorder_warn_prints_a_cycle_of_sites_once_with_a_count_at_exit() {
+    let child = run_child("child_lockorder_warn_new_locks", &[("LOCKORDER", "warn")]);
+    child.assert_passed("child_lockorder_warn_new_locks");
+    assert_eq!(child.stderr.matches(HEADLINE).count(), 1, "printed once for 20 instances:\n{}", child.stderr);
+    let summary = "lockorder: 19 more violation(s) of 1 cycle(s) already printed above were not printed again";
+    assert!(child.stderr.contains(summary), "{}", child.stderr);
+}
+
+/// `cargo test` captures what a passing test prints with `eprintln!`;
+/// reports are written past that capture.
+#[test]
+fn lockorder_warn_reports_reach_stderr_when_the_harness_captures_output() {
+    let child = common::run_child_captured("child_lockorder_warn", &[("LOCKORDER", "warn")]);
+    child.assert_passed("child_lockorder_warn");
+    assert_eq!(child.stderr.matches(HEADLINE).count(), 1, "{}", child.stderr);
+    assert!(!child.stdout.contains(HEADLINE), "not in the captured output:\n{}", child.stdout);
+}
+
 #[test]
 fn child_lockorder_ignore() {
     if !is_child() {

@@ -341,9 +341,9 @@ fn a_granted_reentry_that_raised_a_report_does_not_let_a_self_deadlock_through()
 
 /// Defect: `Warn`'s set of cycles already printed kept the keys of cycles
 /// of dropped locks: memory grew with every violation on short-lived
-/// locks.
+/// locks. Keyed by sites, it holds one key per cycle in the code.
 #[test]
-fn the_warn_once_set_forgets_the_cycles_of_dropped_locks() {
+fn the_warn_once_set_is_as_large_as_the_cycles_of_sites() {
     let _global = global_state();
     lockorder::set_policy(Policy::Warn);
     lockorder::set_class_policy(Policy::Ignore);
@@ -364,5 +364,8 @@ fn the_warn_once_set_forgets_the_cycles_of_dropped_locks() {
         }
     })
     .unwrap();
-    assert_eq!(lockorder::__warned_len(), before, "the set kept cycles of dropped locks");
+    // Two cycles of sites (the inversion, and the re-read), whatever the
+    // number of instances.
+    let kept = lockorder::__warned_len() - before;
+    assert!(kept <= 2, "the set kept {kept} keys for two cycles of sites");
 }

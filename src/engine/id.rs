@@ -22,8 +22,8 @@ const ID_MASK: u64 = (1 << ID_BITS) - 1;
 pub(super) const PARKED: u64 = 1 << 61;
 /// The registry holds pending in-edges of this lock.
 pub(super) const HAS_PENDING: u64 = 1 << 62;
-/// The lock has a node in the lock-order graph, or was named by a report
-/// (`Warn` keeps its cycle's key): either way its drop visits the registry.
+/// The lock has a node in the lock-order graph: its drop visits the
+/// registry.
 pub(super) const IN_GRAPH: u64 = 1 << 63;
 
 /// The tracking state every tracked lock carries: its word (id and flags)

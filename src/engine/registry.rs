@@ -24,7 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::graph::{Evidence, LockGraph, PathEdge};
 use super::id::{LockId, LockState, HAS_PENDING, PARKED};
-use crate::report::{self, LockInfo};
+use crate::report::LockInfo;
 
 /// One shard of the table, for the locks whose ids fall in it.
 ///
@@ -175,8 +175,7 @@ pub(super) fn broken_cycles() -> u64 {
     BROKEN_CYCLES.load(Ordering::Acquire)
 }
 
-/// Forgets a dropped lock: its pending in-edges, or its node in the graph,
-/// and the cycles through it that `Warn` printed.
+/// Forgets a dropped lock: its pending in-edges, or its node in the graph.
 pub(super) fn forget(id: LockId) {
     let mut table = shard(id);
     if table.take_pending(id).next().is_none() && table.in_graph.remove(&id) {
@@ -185,10 +184,7 @@ pub(super) fn forget(id: LockId) {
         if broke_a_cycle {
             BROKEN_CYCLES.fetch_add(1, Ordering::Release);
         }
-    } else {
-        drop(table);
     }
-    report::forget_lock(id);
 }
 
 /// A picture of the lock-order graph.

@@ -15,7 +15,7 @@ use super::cache::Refusal;
 use super::classes::{self, class_info, ClassId};
 use super::graph::PathEdge;
 use super::held::{acquisition_key, held_locks_of, HeldEntry};
-use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
+use super::id::{LockId, LockState, HAS_PENDING};
 use super::thread::{
     class_of, evidence, exiting, knows_class_edge, learn_class_edge, running_task, thread_name, Suspended, ThreadState,
     THREAD,
@@ -124,12 +124,6 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> Inspected {
     if let Some(previous) = previous {
         if !attempt.access.reenters(previous.access) {
             let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, *attempt));
-            if violation.is_some() {
-                // The report's key names the lock, which may have no node
-                // in the graph: its drop must still visit the registry,
-                // which makes `Warn` forget the key.
-                state.set_flag(IN_GRAPH);
-            }
             let found = Some(Found { violation, learn: Learn::Nothing });
             return Inspected { id, found, learn_chain: false };
         }

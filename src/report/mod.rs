@@ -21,5 +21,4 @@ pub(crate) use self::policy::{raise, wanted};
 pub(crate) use self::violation::Suspension;
 pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};
 #[cfg(lockorder_tracking)]
-pub(crate) use self::warned::forget_lock;
 pub(crate) use self::warned::len as warned_len;

@@ -184,7 +184,9 @@ pub struct Violation {
     /// For a lock taken under another of its class: the method that takes
     /// it at a nesting level, if its type has one for this access.
     nested_method: Option<&'static str>,
-    /// The ids of the locks of the cycle, sorted: identifies it for `Warn`.
+    /// What identifies the cycle among those of its sites: the sorted ids
+    /// of its locks, or for a lock held across an await a hash of the
+    /// await's stack (see [`Violation::site_key`]).
     key: Vec<u64>,
 }
 
@@ -244,8 +246,33 @@ impl Violation {
         self
     }
 
-    pub(crate) fn key(&self) -> &[u64] {
-        &self.key
+    /// What tells this cycle apart by its sites, whatever the instances:
+    /// where each lock of the cycle was made and where each edge's two
+    /// acquisitions were made (and, for a kind keyed by sites already,
+    /// its key).
+    pub(crate) fn site_key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let address = |l: &'static Location<'static>| l as *const Location<'static> as usize;
+        let mut sites: Vec<[usize; 4]> = self
+            .edges
+            .iter()
+            .map(|e| {
+                [
+                    address(e.from.created_at()),
+                    address(e.to.created_at()),
+                    address(e.from_acquired_at),
+                    address(e.to_acquired_at),
+                ]
+            })
+            .collect();
+        sites.sort_unstable();
+        let mut hasher = rustc_hash::FxHasher::default();
+        (self.kind as u8).hash(&mut hasher);
+        sites.hash(&mut hasher);
+        if self.kind == ViolationKind::HeldAcrossAwait {
+            self.key.hash(&mut hasher);
+        }
+        hasher.finish()
     }
 
     /// What kind of bug this is.

@@ -1,79 +1,98 @@
-//! The cycles `Warn` has printed, so that each is printed once.
+//! What `Warn` prints, and where: each distinct cycle *of sites* once, on
+//! the process's real standard error, with a count of the repeats when the
+//! process exits.
 //!
-//! A cycle is known by its key (see [`Violation`]): the sorted ids of its
-//! locks, or for kinds whose keys name no lock (class cycles, held across
-//! await), ids of classes or a hash of sites, which are as many as the
-//! places in the code. Keys of lock ids are indexed by lock, and go when
-//! one of their locks is dropped ([`forget_lock`]): a cycle through a
-//! dropped lock can never be closed again, and the set stays as small as
-//! the live cycles, however many short-lived locks were reported.
+//! A cycle is known by its sites (see [`Violation::site_key`]): the places
+//! where its locks were made and acquired. The same code path seen again on
+//! new lock instances (each test of a suite makes its own locks) is the
+//! same cycle, printed once; the handler still sees every violation. The
+//! set is as large as the distinct cycles in the code, however many locks
+//! are made.
+//!
+//! `cargo test` captures what a test prints with `eprintln!`; a report
+//! written to the standard error stream itself is not captured, so a
+//! passing suite run with `LOCKORDER=warn` shows its reports.
 
-use std::collections::hash_map::Entry;
-use std::collections::HashSet;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use once_cell::sync::Lazy;
 use rustc_hash::FxHashMap;
 
-use super::{Violation, ViolationKind};
+use super::Violation;
 
-type Key = Arc<[u64]>;
+/// Printed cycles, by site key, with how many times each was seen.
+static WARNED: Lazy<Mutex<FxHashMap<u64, u64>>> = Lazy::new(Default::default);
 
-#[derive(Default)]
-struct Warned {
-    keys: HashSet<Key>,
-    /// The keys of lock ids, by lock.
-    by_lock: FxHashMap<u64, Vec<Key>>,
-}
-
-static WARNED: Lazy<Mutex<Warned>> = Lazy::new(Default::default);
-/// Whether `by_lock` holds anything: read without the lock by every
-/// dropped lock that visits the registry.
-static BY_LOCK: AtomicBool = AtomicBool::new(false);
-
-fn warned() -> MutexGuard<'static, Warned> {
+fn warned() -> MutexGuard<'static, FxHashMap<u64, u64>> {
     WARNED.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Notes that `violation` is printed; `false` if its cycle was already.
+/// Counts `violation`; whether its cycle is seen for the first time (and
+/// is to be printed).
 pub(super) fn first(violation: &Violation) -> bool {
-    let key: Key = violation.key().into();
-    let mut warned = warned();
-    if !warned.keys.insert(key.clone()) {
-        return false;
+    let seen = {
+        let mut warned = warned();
+        let seen = warned.entry(violation.site_key()).or_insert(0);
+        *seen += 1;
+        *seen
+    };
+    if seen == 2 {
+        summary_at_exit();
     }
-    if matches!(violation.kind(), ViolationKind::LockOrderInversion | ViolationKind::Reacquire) {
-        for &id in key.iter() {
-            warned.by_lock.entry(id).or_default().push(key.clone());
-        }
-        BY_LOCK.store(true, Ordering::Release);
-    }
-    true
+    seen == 1
 }
 
-/// Forgets the printed cycles through the lock `id`, which is dropped.
-pub(crate) fn forget_lock(id: u64) {
-    if !BY_LOCK.load(Ordering::Acquire) {
+/// Writes `text` and a newline to the process's standard error, past any
+/// capture of `eprintln!` (the test harness's).
+pub(crate) fn to_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes()).and_then(|()| stderr.write_all(b"\n"));
+}
+
+/// How many distinct cycles `Warn` has seen.
+pub(crate) fn len() -> usize {
+    warned().len()
+}
+
+/// The line printed at exit when cycles were seen again: how many times,
+/// and how many cycles; `None` if none was.
+fn summary() -> Option<String> {
+    let warned = warned();
+    let repeated = warned.values().filter(|&&n| n > 1).count();
+    let repeats: u64 = warned.values().map(|&n| n - 1).sum();
+    (repeats > 0).then(|| {
+        format!(
+            "lockorder: {repeats} more violation(s) of {repeated} cycle(s) already printed above were not printed \
+             again ({} distinct cycle(s) in all)",
+            warned.len()
+        )
+    })
+}
+
+/// Registers, once, the printing of [`summary`] when the process exits.
+fn summary_at_exit() {
+    static REGISTERED: AtomicBool = AtomicBool::new(false);
+    if REGISTERED.swap(true, Ordering::AcqRel) {
         return;
     }
-    let mut warned = warned();
-    let Some(keys) = warned.by_lock.remove(&id) else { return };
-    for key in keys {
-        warned.keys.remove(&key);
-        for &other in key.iter().filter(|&&other| other != id) {
-            if let Entry::Occupied(mut entry) = warned.by_lock.entry(other) {
-                entry.get_mut().retain(|k| !Arc::ptr_eq(k, &key));
-                if entry.get().is_empty() {
-                    entry.remove();
-                }
+    #[cfg(not(miri))]
+    {
+        extern "C" fn print_summary() {
+            if let Some(line) = summary() {
+                to_stderr(&line);
             }
         }
+        extern "C" {
+            fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
+        }
+        // SAFETY: `atexit` is the C library's (on every platform std
+        // supports); `print_summary` is a plain function with the C ABI,
+        // valid for the life of the process, that unwinds nowhere (writes
+        // are errors ignored, the map's lock recovers from poisoning).
+        unsafe {
+            atexit(print_summary);
+        }
     }
-    BY_LOCK.store(!warned.by_lock.is_empty(), Ordering::Release);
-}
-
-/// How many cycles are remembered as printed.
-pub(crate) fn len() -> usize {
-    warned().keys.len()
 }

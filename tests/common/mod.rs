@@ -526,9 +526,23 @@ impl ChildRun {
 /// `test` (with output not captured), with `CHILD_ENV` and `env` set and
 /// `LOCKORDER` unset unless `env` sets it.
 pub fn run_child(test: &str, env: &[(&str, &str)]) -> ChildRun {
+    run_child_with(test, env, false)
+}
+
+/// [`run_child`] with the harness capturing the test's output, as `cargo
+/// test` does by default.
+#[allow(dead_code)]
+pub fn run_child_captured(test: &str, env: &[(&str, &str)]) -> ChildRun {
+    run_child_with(test, env, true)
+}
+
+fn run_child_with(test: &str, env: &[(&str, &str)], captured: bool) -> ChildRun {
     let exe = std::env::current_exe().expect("the path of the test binary");
     let mut command = std::process::Command::new(exe);
-    command.args(["--exact", test, "--nocapture", "--test-threads=1"]).env(CHILD_ENV, "1").env_remove("LOCKORDER");
+    command.args(["--exact", test, "--test-threads=1"]).env(CHILD_ENV, "1").env_remove("LOCKORDER");
+    if !captured {
+        command.arg("--nocapture");
+    }
     for (key, value) in env {
         command.env(key, value);
     }
