@@ -90,7 +90,7 @@ fn check_of_an_empty_directory_exits_2_saying_what_was_expected() {
     let out = lockorder(&["check"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let expected = format!(
-        "lockorder: error: no lockorder record files (*.jsonl) in {0}; run the tests with LOCKORDER_RECORD={0} first\n",
+        "lockorder: error: no lockorder record files (*.jsonl) in {0}; run the tests with LOCKORDER_RECORD={0} first (if they ran with it, lockorder was likely built without its `record` feature, and said so on stderr)\n",
         dir.path().display()
     );
     assert_eq!(text(&out.stderr), expected);

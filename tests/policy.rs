@@ -319,3 +319,29 @@ fn lockorder_values_are_case_insensitive() {
     child.assert_passed("child_lockorder_warn");
     assert_eq!(child.stderr.matches(HEADLINE).count(), 1, "{}", child.stderr);
 }
+
+#[test]
+fn child_locks_with_lockorder_record_set() {
+    if !is_child() {
+        return;
+    }
+    for _ in 0..3 {
+        let a = Mutex::new(0);
+        let b = Mutex::new(0);
+        let _a = a.lock().unwrap();
+        drop(b.lock().unwrap());
+    }
+}
+
+/// `LOCKORDER_RECORD` in a build that cannot record: one line on stderr,
+/// not silence.
+#[cfg(not(feature = "record"))]
+#[test]
+fn lockorder_record_without_the_record_feature_warns_once() {
+    let dir = std::env::temp_dir().join("lockorder-record-unavailable");
+    let child = run_child("child_locks_with_lockorder_record_set", &[("LOCKORDER_RECORD", dir.to_str().unwrap())]);
+    child.assert_passed("child_locks_with_lockorder_record_set");
+    let warning = "lockorder: LOCKORDER_RECORD is set, but lockorder was built without its `record` feature";
+    assert_eq!(child.stderr.matches(warning).count(), 1, "{}", child.stderr);
+    assert!(!dir.exists(), "nothing is written");
+}

@@ -310,7 +310,7 @@ fn a_directory_without_record_files_is_an_error_naming_it() {
     assert_eq!(
         err.to_string(),
         format!(
-            "no lockorder record files (*.jsonl) in {0}; run the tests with LOCKORDER_RECORD={0} first",
+            "no lockorder record files (*.jsonl) in {0}; run the tests with LOCKORDER_RECORD={0} first (if they ran with it, lockorder was likely built without its `record` feature, and said so on stderr)",
             dir.path().display()
         )
     );

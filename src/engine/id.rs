@@ -106,6 +106,20 @@ impl LockState {
 const BLOCK: u64 = 1024;
 static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 
+/// The first id of the process is being handed out: says, once, that
+/// `LOCKORDER_RECORD` is set in a build that cannot record (the variable
+/// would otherwise be ignored without a word).
+#[cold]
+fn first_lock_of_the_process() {
+    #[cfg(not(feature = "record"))]
+    if std::env::var_os("LOCKORDER_RECORD").is_some() {
+        crate::report::to_stderr(
+            "lockorder: LOCKORDER_RECORD is set, but lockorder was built without its `record` feature: \
+             nothing is recorded (add `features = [\"record\"]` to the lockorder dependency)",
+        );
+    }
+}
+
 /// A thread's current range of ids, so that allocation rarely touches the
 /// shared counter.
 #[derive(Debug)]
@@ -123,6 +137,9 @@ impl IdBlock {
         if self.next.get() == self.end.get() {
             let start = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
             assert!(start + BLOCK < ID_MASK, "lockorder: lock ids exhausted");
+            if start == 1 {
+                first_lock_of_the_process();
+            }
             self.next.set(start);
             self.end.set(start + BLOCK);
         }

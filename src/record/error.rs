@@ -64,7 +64,9 @@ impl fmt::Display for RecordError {
             }
             RecordError::NoRecords { dir } => write!(
                 f,
-                "no lockorder record files (*.jsonl) in {}; run the tests with LOCKORDER_RECORD={0} first",
+                "no lockorder record files (*.jsonl) in {}; run the tests with LOCKORDER_RECORD={0} first \
+                 (if they ran with it, lockorder was likely built without its `record` feature, and said so \
+                 on stderr)",
                 dir.display()
             ),
         }

@@ -22,3 +22,4 @@ pub(crate) use self::violation::Suspension;
 pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::warned::len as warned_len;
+pub(crate) use self::warned::to_stderr;

@@ -244,11 +244,11 @@ pub(crate) fn raise(violation: Violation, exiting: bool) {
     }
     match policy_for(violation.kind()) {
         // Print instead of panicking where a panic would abort.
-        Policy::Panic if aborts() => warned::to_stderr(&violation.to_string()),
+        Policy::Panic if aborts() => super::to_stderr(&violation.to_string()),
         Policy::Panic => panic!("{violation}"),
         Policy::Warn => {
             if warned::first(&violation) {
-                warned::to_stderr(&violation.to_string());
+                super::to_stderr(&violation.to_string());
             }
         }
         Policy::Ignore => {}
