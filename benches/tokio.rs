@@ -60,11 +60,50 @@ macro_rules! async_rows {
     }};
 }
 
+/// Four tasks take turns on one thread, each taking a std mutex once per
+/// poll: every acquisition follows another task's, which is when lockorder
+/// switches the thread's held set to the running task's.
+macro_rules! switch_rows {
+    ($group:expr, $rt:expr, $name:literal, $mutex:ty) => {{
+        use std::sync::Arc;
+
+        let m = Arc::new(<$mutex>::new(0u64));
+        $group.bench_function(BenchmarkId::new("std lock per poll, 4 tasks taking turns", $name), |b| {
+            b.iter_custom(|iters| {
+                let m = m.clone();
+                let per_task = iters.div_ceil(4);
+                $rt.block_on(async move {
+                    let start = Instant::now();
+                    let tasks: Vec<_> = (0..4)
+                        .map(|_| {
+                            let m = m.clone();
+                            tokio::spawn(async move {
+                                for _ in 0..per_task {
+                                    *black_box(&m).lock().unwrap() += 1;
+                                    tokio::task::yield_now().await;
+                                }
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        task.await.unwrap();
+                    }
+                    start.elapsed()
+                })
+            })
+        });
+    }};
+}
+
 fn tokio_locks(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let mut group = c.benchmark_group("9 tokio Mutex lock().await in a task");
     async_rows!(group, &rt, "tokio", tokio::sync::Mutex<u64>);
     async_rows!(group, &rt, "lockorder", lockorder::tokio::Mutex<u64>);
+    group.finish();
+    let mut group = c.benchmark_group("10 tasks taking turns on a thread");
+    switch_rows!(group, &rt, "std", std::sync::Mutex<u64>);
+    switch_rows!(group, &rt, "lockorder", lockorder::sync::Mutex<u64>);
     group.finish();
 }
 

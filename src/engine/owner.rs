@@ -98,17 +98,58 @@ pub(super) fn installed(t: &ThreadState) -> bool {
     t.owner.get() == running && (running == 0 || INSTALLED.try_with(|s| s.borrow().is_current()).unwrap_or(false))
 }
 
-/// The slot of the task installed on this thread, and the version of it
-/// that the held set holds.
+/// The slots of the tasks installed on this thread last, and which one is
+/// installed now with the version of it that the held set holds.
+///
+/// Tasks take turns on a worker: finding a slot here costs no lock of the
+/// global table, and switching between slots kept here moves no reference
+/// count. A slot kept here is not swept from the table (see
+/// `slot::sweep`), so it stays the task's.
 #[derive(Default)]
 struct Installed {
-    slot: Option<(Arc<TaskSlot>, u64)>,
+    recent: [Option<(u64, Arc<TaskSlot>)>; RECENT],
+    /// Where the next slot put in `recent` goes.
+    next: usize,
+    /// The installed task's slot (its index in `recent`) and the version of
+    /// it in the held set; `None` for the thread's own set or a scope's.
+    current: Option<(usize, u64)>,
 }
+
+/// How many slots of tasks installed here are kept at hand.
+const RECENT: usize = 8;
 
 impl Installed {
     fn is_current(&self) -> bool {
         // A scope installs no slot: its set is its own.
-        self.slot.as_ref().is_none_or(|(slot, seen)| slot.is_current(*seen))
+        self.installed().is_none_or(|(slot, seen)| slot.is_current(seen))
+    }
+
+    /// The installed task's slot and the version the held set holds.
+    fn installed(&self) -> Option<(&Arc<TaskSlot>, u64)> {
+        let (index, seen) = self.current?;
+        self.recent[index].as_ref().map(|(_, slot)| (slot, seen))
+    }
+
+    /// [`installed`](Self::installed), with the version to update.
+    fn installed_mut(&mut self) -> Option<(&Arc<TaskSlot>, &mut u64)> {
+        let (index, seen) = self.current.as_mut()?;
+        self.recent[*index].as_ref().map(|(_, slot)| (slot, seen))
+    }
+
+    /// Installs the slot of task `key` (kept at hand, or from the table and
+    /// then kept at hand) at version `seen`, which `f` gives from it.
+    fn install(&mut self, key: u64, f: impl FnOnce(&TaskSlot) -> u64) {
+        let index = match self.recent.iter().position(|r| r.as_ref().is_some_and(|(k, _)| *k == key)) {
+            Some(index) => index,
+            None => {
+                let index = self.next;
+                self.recent[index] = Some((key, slot(key)));
+                self.next = (index + 1) % RECENT;
+                index
+            }
+        };
+        let seen = self.recent[index].as_ref().map_or(0, |(_, slot)| f(slot));
+        self.current = Some((index, seen));
     }
 }
 
@@ -196,7 +237,7 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
             }
         }
     });
-    let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = None);
+    let _ = INSTALLED.try_with(|s| s.borrow_mut().current = None);
     if running == 0 {
         root_waits = false;
         for entry in STASH.try_with(|s| std::mem::take(&mut s.borrow_mut().root)).unwrap_or_default() {
@@ -207,15 +248,17 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
         for entry in stashed.into_iter().flatten() {
             t.held.push(entry);
         }
-        let slot = slot(running);
-        // SAFETY: this thread polls the task `running`.
-        unsafe { slot.apply_pending() };
-        // SAFETY: as above.
-        for &entry in unsafe { slot.entries() }.iter() {
-            t.held.push(entry);
-        }
-        let version = slot.version.load(Ordering::Relaxed);
-        let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = Some((slot, version)));
+        let _ = INSTALLED.try_with(|s| {
+            s.borrow_mut().install(running, |slot| {
+                // SAFETY: this thread polls the task `running`.
+                unsafe { slot.apply_pending() };
+                // SAFETY: as above.
+                for &entry in unsafe { slot.entries() }.iter() {
+                    t.held.push(entry);
+                }
+                slot.version.load(Ordering::Relaxed)
+            })
+        });
     }
     t.owner.set(running | if root_waits { ROOT_WAITS } else { 0 });
     let ((id, site), (fresh, held)) = (site?, suspended?);
@@ -228,7 +271,8 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
 /// slot's, if they changed since they were loaded (the task ran on another
 /// thread, or a guard of it was dropped away from it).
 fn refresh(t: &ThreadState) {
-    let Ok(Some((slot, seen))) = INSTALLED.try_with(|s| s.borrow().slot.clone()) else { return };
+    let installed = INSTALLED.try_with(|s| s.borrow().installed().map(|(slot, seen)| (slot.clone(), seen)));
+    let Ok(Some((slot, seen))) = installed else { return };
     if slot.is_current(seen) {
         return;
     }
@@ -243,7 +287,11 @@ fn refresh(t: &ThreadState) {
         t.held.push(entry);
     }
     let version = slot.version.load(Ordering::Relaxed);
-    let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = Some((slot, version)));
+    let _ = INSTALLED.try_with(|s| {
+        if let Some((_, seen)) = s.borrow_mut().installed_mut() {
+            *seen = version;
+        }
+    });
 }
 
 /// A task polled on this thread asks for the lock `id`: if the thread's own
@@ -324,7 +372,7 @@ pub(crate) fn acquired_async(id: LockId) -> u64 {
     });
     let Ok(Some(entry)) = entry else { return running };
     let _ = INSTALLED.try_with(|s| {
-        if let Some((slot, seen)) = s.borrow_mut().slot.as_mut() {
+        if let Some((slot, seen)) = s.borrow_mut().installed_mut() {
             // SAFETY: this thread polls the task `running`, whose slot is
             // installed (its set is the thread's).
             unsafe { slot.entries() }.push(entry);
@@ -348,7 +396,7 @@ pub(crate) fn release_async(id: LockId, key: u64) -> Option<bool> {
         // that polls it, without a lock or the global table.
         let done = INSTALLED.try_with(|s| {
             let mut installed = s.borrow_mut();
-            let (slot, seen) = installed.slot.as_mut()?;
+            let (slot, seen) = installed.installed_mut()?;
             let current = slot.is_current(*seen);
             let in_graph = if current { THREAD.try_with(|t| t.held.remove(id)).ok().flatten() } else { None };
             // SAFETY: this thread polls the task `key`, whose slot is
@@ -379,18 +427,28 @@ pub(crate) fn release_async(id: LockId, key: u64) -> Option<bool> {
 /// task's set.
 pub(super) struct SavedOwner {
     owner: u64,
-    slot: Option<(Arc<TaskSlot>, u64)>,
+    /// The installed task's slot: its key and the version the set holds.
+    slot: Option<(u64, u64)>,
 }
 
 /// Names the running task as the owner of the set a scope installs.
 pub(super) fn scope_enter(t: &ThreadState) -> SavedOwner {
     let owner = t.owner.replace(running());
-    let slot = INSTALLED.try_with(|s| s.borrow_mut().slot.take()).ok().flatten();
+    let slot = INSTALLED
+        .try_with(|s| {
+            let mut installed = s.borrow_mut();
+            let (index, seen) = installed.current.take()?;
+            installed.recent[index].as_ref().map(|(key, _)| (*key, seen))
+        })
+        .ok()
+        .flatten();
     SavedOwner { owner, slot }
 }
 
 /// Puts back what [`scope_enter`] saved, with the thread's set.
 pub(super) fn scope_leave(t: &ThreadState, saved: SavedOwner) {
     t.owner.set(saved.owner);
-    let _ = INSTALLED.try_with(|s| s.borrow_mut().slot = saved.slot);
+    if let Some((key, seen)) = saved.slot {
+        let _ = INSTALLED.try_with(|s| s.borrow_mut().install(key, |_| seen));
+    }
 }

@@ -68,7 +68,8 @@ impl TaskSlot {
     ///
     /// As [`TaskSlot::entries`].
     pub(super) unsafe fn apply_pending(&self) {
-        if !self.pending.swap(false, Ordering::AcqRel) {
+        // A load first: no write to the shared line when nothing waits.
+        if !self.pending.load(Ordering::Acquire) || !self.pending.swap(false, Ordering::AcqRel) {
             return;
         }
         let released = std::mem::take(&mut *self.released.lock().unwrap_or_else(PoisonError::into_inner));
