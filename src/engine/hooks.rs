@@ -16,11 +16,13 @@ use super::{parked, registry, slow, Access};
 use crate::report::LockInfo;
 
 /// Whether the thread's held set is the running owner's (a tokio task's
-/// or the thread's; see `owner`).
+/// or the thread's; see `owner`): with the `tokio` feature, one read of
+/// tokio's current task id, and for a task a look at its slot's version.
+/// When not, the cold path switches sets first.
 #[inline(always)]
 fn installed(t: &super::thread::ThreadState) -> bool {
     #[cfg(feature = "tokio")]
-    return super::owner::installed(t) && t.owner.get() & super::owner::ROOT_WAITS == 0;
+    return super::owner::installed(t);
     #[cfg(not(feature = "tokio"))]
     {
         let _ = t;

@@ -17,9 +17,8 @@ pub use self::policy::{
 };
 #[cfg(lockorder_tracking)]
 pub(crate) use self::policy::{raise, wanted};
-#[cfg_attr(not(feature = "tokio"), allow(unused_imports))]
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::violation::Suspension;
 pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};
-#[cfg(lockorder_tracking)]
 pub(crate) use self::warned::len as warned_len;
 pub(crate) use self::warned::to_stderr;

@@ -6,6 +6,7 @@
 
 #[cfg(not(lockorder_tracking))]
 use std::marker::PhantomData;
+#[cfg(lockorder_tracking)]
 use std::panic::Location;
 
 use super::{Access, LockTracker, Release};
