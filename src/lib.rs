@@ -58,8 +58,10 @@
 //!   for parking_lot's `Mutex`, `FairMutex`, `RwLock`, `ReentrantMutex`,
 //!   `Condvar` and `Once`.
 //! - `tokio`: `lockorder::tokio`, drop-ins for `tokio::sync::{Mutex,
-//!   RwLock}`, per-task lock tracking (`scope`, `spawn`, `spawn_local`) and
-//!   reports of blocking locks held across an `.await`.
+//!   RwLock}`, locks held per task (the task tokio polls, found by its id:
+//!   plain `tokio::spawn` works), reports of blocking locks held across an
+//!   `.await`, and `scope`, `spawn` and `spawn_local` for reports at the
+//!   suspension itself.
 //!
 //! # Configuration
 //!
@@ -113,13 +115,14 @@
 //! `Condvar` waits and once-cells, whose "unlock" is the completion of the
 //! initializer.
 //!
-//! In async code the held set belongs to the task: inside a
-//! `lockorder::tokio::scope` (or a task started with its `spawn`) the task's set
-//! is swapped in around every poll, so it follows the task from thread to
-//! thread. An async lock's acquisition is checked when its future is first
-//! polled, before the task waits; and a blocking lock still held when the
-//! task is suspended at an `.await` is reported
-//! ([`ViolationKind::HeldAcrossAwait`]).
+//! In async code the held set belongs to the task tokio polls, found by its
+//! id, with no wrapper: a task's async locks follow it from worker to
+//! worker, and tasks taking turns on a thread do not see each other's
+//! locks. An async lock's acquisition is checked at its `lock()` call,
+//! before the task can wait; and a task suspended with a blocking lock is
+//! reported ([`ViolationKind::HeldAcrossAwait`]) when another task takes a
+//! lock on its thread (inside a `lockorder::tokio::scope`, at the
+//! suspension itself).
 
 #![cfg_attr(not(lockorder_tracking), allow(dead_code))]
 
