@@ -11,7 +11,6 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::task::Poll;
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -98,22 +97,6 @@ fn a_task_locking_what_it_holds_is_reported() {
     }
 }
 
-/// Yields by waking itself at once: the task goes to the back of its
-/// worker's queue, where another worker may steal it. (tokio's `yield_now`
-/// defers the wake-up until the worker has nothing else to run.)
-fn yield_to_other_workers() -> impl Future<Output = ()> {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-}
-
 /// A task holds a guard while it moves to another worker thread: its held
 /// set moves with it. Its thread is kept busy by a task that blocks it
 /// until the move is seen (tokio runs a freshly spawned task next on the
@@ -140,7 +123,7 @@ fn a_task_moving_between_worker_threads_keeps_its_locks() {
                         let _ = blocked.recv_timeout(Duration::from_secs(60));
                     }
                 });
-                yield_to_other_workers().await;
+                common::yield_to_other_workers().await;
                 now = thread::current().id();
                 if now != first {
                     break;

@@ -8,11 +8,9 @@
 
 mod common;
 
-use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::Poll;
 
 use ::tokio::runtime::{Builder, Runtime};
 use ::tokio::task::{yield_now, LocalSet};
@@ -28,21 +26,6 @@ fn multi_thread(name: &str) -> Runtime {
 
 fn current_thread() -> Runtime {
     Builder::new_current_thread().build().unwrap()
-}
-
-/// Yields by waking itself at once: the task goes to the back of its
-/// worker's queue, where another worker may steal it.
-fn yield_to_other_workers() -> impl Future<Output = ()> {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
 }
 
 /// The report a plain spawned task panicked with.
@@ -73,7 +56,7 @@ fn consistent_orders_across_awaits_in_plain_spawned_tasks_are_silent() {
                     ::tokio::spawn(async move {
                         for round in 0..ROUNDS {
                             let mut a = a.lock().await;
-                            yield_to_other_workers().await;
+                            common::yield_to_other_workers().await;
                             let mut b = b.lock().await;
                             yield_now().await;
                             if round % 2 == 0 {
@@ -140,7 +123,7 @@ fn abba_between_plain_spawned_tasks_is_reported_every_time() {
             let (a1, b1) = (a.clone(), b.clone());
             ::tokio::spawn(async move {
                 let _a = a1.lock().await;
-                yield_to_other_workers().await;
+                common::yield_to_other_workers().await;
                 let _b = b1.write().await;
             })
             .await
@@ -148,7 +131,7 @@ fn abba_between_plain_spawned_tasks_is_reported_every_time() {
             report_of_task(
                 ::tokio::spawn(async move {
                     let _b = b.read().await;
-                    yield_to_other_workers().await;
+                    common::yield_to_other_workers().await;
                     let _a = a.lock().await;
                 })
                 .await,
@@ -173,7 +156,7 @@ fn an_owned_guard_dropped_in_another_plain_task_leaves_its_owner() {
         let m1 = m.clone();
         let owner = ::tokio::spawn(async move {
             tx.send(m1.clone().lock_owned().await).unwrap();
-            yield_to_other_workers().await;
+            common::yield_to_other_workers().await;
             // Dropped by the other task meanwhile (the receiver awaits it).
             while m1.try_lock().is_err() {
                 yield_now().await;

@@ -102,6 +102,30 @@ pub(super) fn acquisition_key(id: LockId, subclass: u8) -> u64 {
     HeldEntry::hash(id, subclass)
 }
 
+/// The edges of a report of locks held where they should not be (across
+/// an `.await`): each entry's lock, from where it was acquired to `to_site`
+/// (its own site when `None`), made by `who` with the stack `trace`.
+#[cfg(feature = "tokio")]
+pub(super) fn held_edges(
+    entries: &[HeldEntry],
+    to_site: Option<&'static Location<'static>>,
+    (thread, task): (&std::sync::Arc<str>, Option<u64>),
+    trace: &std::sync::Arc<crate::report::Trace>,
+) -> Vec<crate::report::Edge> {
+    entries
+        .iter()
+        .map(|e| crate::report::Edge {
+            from: e.lock,
+            to: e.lock,
+            from_acquired_at: e.acquired_at,
+            to_acquired_at: to_site.unwrap_or(e.acquired_at),
+            thread: thread.clone(),
+            task,
+            trace: trace.clone(),
+        })
+        .collect()
+}
+
 /// How reports show the entries `held`.
 pub(super) fn held_locks_of(held: &[HeldEntry]) -> Vec<HeldLock> {
     held.iter().map(|e| HeldLock { lock: e.lock, access: e.access.verb(), acquired_at: e.acquired_at }).collect()

@@ -91,11 +91,25 @@ pub(crate) enum Access {
     /// An async lock's `write()`: exclusive.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     AsyncWrite,
+    /// [`AsyncLock`](Access::AsyncLock) with an owned guard
+    /// (`lock_owned`), which exists to be handed to another task: its
+    /// orders in are checked at the call, but it is held by no task (it may
+    /// be anywhere), so it is the source of no order and asking for the
+    /// lock again is no self-deadlock.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    AsyncLockOwned,
+    /// [`AsyncRead`](Access::AsyncRead) with an owned guard (`read_owned`).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    AsyncReadOwned,
+    /// [`AsyncWrite`](Access::AsyncWrite) with an owned guard
+    /// (`write_owned`).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    AsyncWriteOwned,
 }
 
 impl Access {
     /// Every access, in declaration order: `ALL[a as usize] == a`.
-    pub(super) const ALL: [Access; 10] = [
+    pub(super) const ALL: [Access; 13] = [
         Access::Lock,
         Access::Read,
         Access::Write,
@@ -106,6 +120,9 @@ impl Access {
         Access::AsyncLock,
         Access::AsyncRead,
         Access::AsyncWrite,
+        Access::AsyncLockOwned,
+        Access::AsyncReadOwned,
+        Access::AsyncWriteOwned,
     ];
 
     /// The verb reports use for this access.
@@ -118,9 +135,9 @@ impl Access {
             Access::Reentrant => "reentrant lock",
             Access::ReadRecursive => "recursive read",
             Access::Upgradable => "upgradable read",
-            Access::AsyncLock => "async lock",
-            Access::AsyncRead => "async read",
-            Access::AsyncWrite => "async write",
+            Access::AsyncLock | Access::AsyncLockOwned => "async lock",
+            Access::AsyncRead | Access::AsyncReadOwned => "async read",
+            Access::AsyncWrite | Access::AsyncWriteOwned => "async write",
         }
     }
 
@@ -128,9 +145,9 @@ impl Access {
     /// class, if the lock types have one: what a same-class report advises.
     pub(crate) fn nested_method(self) -> Option<&'static str> {
         match self {
-            Access::Lock | Access::AsyncLock | Access::Reentrant => Some("lock_nested"),
-            Access::Read | Access::AsyncRead => Some("read_nested"),
-            Access::Write | Access::AsyncWrite => Some("write_nested"),
+            Access::Lock | Access::AsyncLock | Access::AsyncLockOwned | Access::Reentrant => Some("lock_nested"),
+            Access::Read | Access::AsyncRead | Access::AsyncReadOwned => Some("read_nested"),
+            Access::Write | Access::AsyncWrite | Access::AsyncWriteOwned => Some("write_nested"),
             Access::Once | Access::ReadRecursive | Access::Upgradable => None,
         }
     }
@@ -145,11 +162,25 @@ impl Access {
         }
     }
 
+    /// Whether the guard is an owned async one, held by no task.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn owned(self) -> bool {
+        matches!(self, Access::AsyncLockOwned | Access::AsyncReadOwned | Access::AsyncWriteOwned)
+    }
+
     /// Whether a holder blocks its thread while waiting: every lock but the
     /// async ones. Such a lock held across an `.await` can hang the thread
     /// of another task that waits for it.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn blocks_thread(self) -> bool {
-        !matches!(self, Access::AsyncLock | Access::AsyncRead | Access::AsyncWrite)
+        !matches!(
+            self,
+            Access::AsyncLock
+                | Access::AsyncRead
+                | Access::AsyncWrite
+                | Access::AsyncLockOwned
+                | Access::AsyncReadOwned
+                | Access::AsyncWriteOwned
+        )
     }
 }

@@ -43,10 +43,10 @@ use rustc_hash::FxHashMap;
 
 use self::slot::{existing_slot, remove_newest, slot, TaskSlot};
 
-use super::held::{held_locks_of, HeldEntry};
+use super::held::{held_edges, held_locks_of, HeldEntry};
 use super::id::LockId;
 use super::thread::{thread_name, ThreadState, THREAD};
-use crate::report::{Edge, Suspension, Trace, Violation, ViolationKind};
+use crate::report::{Suspension, Trace, Violation, ViolationKind};
 
 mod slot;
 
@@ -335,18 +335,7 @@ fn owner_name(key: u64) -> String {
 fn report(fresh: &[HeldEntry], held: &[HeldEntry], site: &'static Location<'static>, found: Suspension) -> Violation {
     let thread = thread_name();
     let trace = Arc::new(Trace::capture());
-    let edges = fresh
-        .iter()
-        .map(|e| Edge {
-            from: e.lock,
-            to: e.lock,
-            from_acquired_at: e.acquired_at,
-            to_acquired_at: site,
-            thread: thread.clone(),
-            task: running_task(),
-            trace: trace.clone(),
-        })
-        .collect();
+    let edges = held_edges(fresh, Some(site), (&thread, running_task()), &trace);
     // Once per lock site and the site that found it, for `Warn`.
     let mut key: Vec<u64> = fresh.iter().map(|e| e.acquired_at as *const Location<'_> as u64).collect();
     key.push(site as *const Location<'_> as u64);

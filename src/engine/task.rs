@@ -24,11 +24,11 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::held::{held_locks_of, HeldEntry};
+use super::held::{held_edges, held_locks_of, HeldEntry};
 use super::id::{LockId, LockState, IN_GRAPH};
 use super::owner::{self, SavedOwner};
 use super::thread::{thread_name, Suspended, THREAD};
-use crate::report::{self, Edge, Trace, Violation, ViolationKind};
+use crate::report::{self, Trace, Violation, ViolationKind};
 
 /// What a task shares with guards dropped away from it, and with its
 /// waker.
@@ -281,18 +281,7 @@ fn held_across_await(
     let await_frames = frames.iter().position(|f| f.symbol_address() as usize == boundary).unwrap_or(frames.len());
     let frames = &frames[..await_frames];
     let trace = Arc::new(Trace::from_raw(backtrace::Backtrace::from(frames.to_vec())));
-    let edges = fresh
-        .iter()
-        .map(|e| Edge {
-            from: e.lock,
-            to: e.lock,
-            from_acquired_at: e.acquired_at,
-            to_acquired_at: e.acquired_at,
-            thread: thread.clone(),
-            task: super::thread::running_task(),
-            trace: trace.clone(),
-        })
-        .collect();
+    let edges = held_edges(fresh, None, (&thread, super::thread::running_task()), &trace);
     // Once per lock site and await site, for `Warn`.
     let mut hasher = DefaultHasher::new();
     "held across await".hash(&mut hasher);

@@ -68,12 +68,14 @@
 //!
 //! # Guards that move between tasks
 //!
-//! A guard of an async lock remembers the task it was acquired in. Dropped
-//! in another task (an owned guard sent away) or after its task ended, it
-//! takes the lock out of that task's set, never out of the set it happens
-//! to be dropped in. Until it is dropped, the
-//! lock counts as held by the task that acquired it: if that task takes
-//! the lock again meanwhile, it is reported.
+//! An owned guard (`lock_owned`, `read_owned`, `write_owned`) exists to be
+//! handed to another task, so it belongs to no task: its acquisition is
+//! checked against the locks the task holds, but it is the source of no
+//! order, and the task asking for the lock again is no self-deadlock (the
+//! guard may be anywhere, to be dropped there). A borrowed guard remembers
+//! the task it was acquired in: dropped in another task or after its task
+//! ended, it takes the lock out of that task's set, never out of the set it
+//! happens to be dropped in.
 //!
 //! # Let clippy know the guard types
 //!

@@ -288,7 +288,7 @@ impl<T: ?Sized + 'static> Mutex<T> {
         // borrows through this reference there (see there); the check
         // borrows nothing once it returns (a `Checked` does nothing when
         // dropped).
-        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncLock);
+        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncLockOwned);
         async move {
             // Moved into a local first: a local declared later (the pending
             // acquisition, which borrows the lock) is dropped before it,

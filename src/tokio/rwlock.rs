@@ -392,7 +392,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
         // borrows through this reference there (see there); the check
         // borrows nothing once it returns (a `Checked` does nothing when
         // dropped).
-        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncRead);
+        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncReadOwned);
         async move {
             // Moved into a local first: a local declared later (the pending
             // acquisition, which borrows the lock) is dropped before it,
@@ -450,7 +450,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
     #[track_caller]
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
         // SAFETY: as in `read_owned`.
-        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncWrite);
+        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncWriteOwned);
         async move {
             // As in `read_owned`: the acquisition is dropped before `this`.
             let this = self;

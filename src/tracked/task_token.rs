@@ -55,6 +55,11 @@ impl<'a> Checked<'a> {
         #[cfg(lockorder_tracking)]
         {
             let tracker = self.tracker;
+            if self.access.owned() {
+                // An owned guard exists to be handed on: it belongs to no
+                // task's held set (its orders in were checked at the call).
+                return TaskToken { tracker, id: 0, owner: engine::Owner::Task(0) };
+            }
             let kind = (self.access, self.subclass);
             let id = engine::acquire_checked(&tracker.state, &tracker.info, kind, self.site, self.chain);
             TaskToken { tracker, id, owner: engine::current_owner(id) }

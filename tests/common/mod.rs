@@ -637,3 +637,20 @@ unsafe impl lockorder::lock_api::RawMutex for RawSpin {
 /// A lock_api mutex over [`RawSpin`].
 #[cfg(feature = "lock_api")]
 pub type SpinMutex<T> = lockorder::lock_api::Mutex<RawSpin, T>;
+
+/// Yields by waking itself at once: the task goes to the back of its
+/// worker's queue, where another worker may steal it. (tokio's `yield_now`
+/// defers the wake-up until the worker has nothing else to run.)
+#[allow(dead_code)]
+pub fn yield_to_other_workers() -> impl std::future::Future<Output = ()> {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+}
