@@ -311,3 +311,34 @@ fn an_owned_guard_of_the_root_dropped_in_a_task_leaves_the_root() {
         let _a = a.lock().await;
     });
 }
+
+/// An owned guard handed to another task belongs to no task: the first
+/// task asking for the lock again while the other still holds it is no
+/// self-deadlock (it waits for the other task's drop), and the locks it
+/// takes meanwhile are not ordered after the lock it handed away.
+#[test]
+fn an_owned_guard_handed_to_another_task_is_held_by_neither_for_orders() {
+    let rt = multi_thread("plain-handed");
+    rt.block_on(async {
+        let a = Arc::new(Mutex::new_named("handed-a", ()));
+        let b = Arc::new(Mutex::new_named("handed-b", ()));
+        let (give, take) = ::tokio::sync::oneshot::channel();
+        let (release, released) = ::tokio::sync::oneshot::channel::<()>();
+        let keeper = ::tokio::spawn(async move {
+            let guard = take.await.unwrap();
+            released.await.unwrap();
+            drop(guard);
+        });
+        give.send(a.clone().lock_owned().await).unwrap();
+        // Not after `a`: this task handed it away.
+        drop(b.lock().await);
+        // Asked for while the keeper holds it: checked now, no re-entry.
+        let again = a.lock();
+        release.send(()).unwrap();
+        drop(again.await);
+        keeper.await.unwrap();
+        // b -> a is this task's only order.
+        let _b = b.lock().await;
+        let _a = a.lock().await;
+    });
+}
