@@ -98,6 +98,70 @@ fn tokio_locks_nest_with_their_own_methods() {
     );
 }
 
+/// `held` holds one lock of a class at level 1 and takes another at level
+/// 1: a same-class report advising `method`, which only a lock held at the
+/// level it was asked for raises (held at level 0, 0 -> 1 is an order
+/// between two classes). `deeper` takes the second at level 2: silent.
+fn check_held_level(name: &'static str, method: &str, held: impl FnOnce() + Send, deeper: impl FnOnce() + Send) {
+    let reported = class_reports(name, held);
+    assert_eq!(reported.len(), 1, "{name}: {reported:#?}");
+    let headline = reported[0].to_string().lines().next().unwrap_or_default().to_owned();
+    assert!(headline.ends_with(&format!("acquire it with `{method}`")), "{name}: {headline}");
+    let silent = class_reports(name, deeper);
+    assert!(silent.is_empty(), "{name}: {silent:#?}");
+}
+
+#[test]
+fn a_nested_acquisition_is_held_at_its_level() {
+    use lockorder::parking_lot::{Mutex, ReentrantMutex, RwLock};
+    let _global = global_state();
+    let (a, b) = (pair(|| Mutex::new(0)), pair(|| Mutex::new(0)));
+    check_held_level(
+        "pl-mutex-level",
+        "lock_nested",
+        || drop((a[0].lock_nested(1), a[1].lock_nested(1))),
+        || drop((b[0].lock_nested(1), b[1].lock_nested(2))),
+    );
+    let (a, b) = (pair(|| RwLock::new(0)), pair(|| RwLock::new(0)));
+    check_held_level(
+        "pl-rwlock-level",
+        "write_nested",
+        || drop((a[0].read_nested(1), a[1].write_nested(1))),
+        || drop((b[0].read_nested(1), b[1].write_nested(2))),
+    );
+    let (a, b) = (pair(|| ReentrantMutex::new(0)), pair(|| ReentrantMutex::new(0)));
+    check_held_level(
+        "pl-reentrant-level",
+        "lock_nested",
+        || drop((a[0].lock_nested(1), a[1].lock_nested(1))),
+        || drop((b[0].lock_nested(1), b[1].lock_nested(2))),
+    );
+
+    // An async acquisition is checked at the call and held from its first
+    // poll: the level must reach both.
+    let (a, b) = (pair(|| lockorder::tokio::Mutex::new(0)), pair(|| lockorder::tokio::Mutex::new(0)));
+    check_held_level(
+        "tokio-mutex-level",
+        "lock_nested",
+        || block_on(async { drop((a[0].lock_nested(1).await, a[1].lock_nested(1).await)) }),
+        || block_on(async { drop((b[0].lock_nested(1).await, b[1].lock_nested(2).await)) }),
+    );
+    let (a, b) = (pair(|| lockorder::tokio::RwLock::new(0)), pair(|| lockorder::tokio::RwLock::new(0)));
+    check_held_level(
+        "tokio-read-level",
+        "read_nested",
+        || block_on(async { drop((a[0].write_nested(1).await, a[1].read_nested(1).await)) }),
+        || block_on(async { drop((b[0].write_nested(1).await, b[1].read_nested(2).await)) }),
+    );
+    let (a, b) = (pair(|| lockorder::tokio::RwLock::new(0)), pair(|| lockorder::tokio::RwLock::new(0)));
+    check_held_level(
+        "tokio-write-level",
+        "write_nested",
+        || block_on(async { drop((a[0].read_nested(1).await, a[1].write_nested(1).await)) }),
+        || block_on(async { drop((b[0].read_nested(1).await, b[1].write_nested(2).await)) }),
+    );
+}
+
 /// The one same-class report `f` raises: its headline advises a named
 /// class, as the access has no `_nested` form.
 fn advised_a_class(name: &'static str, f: impl FnOnce() + Send) -> String {
