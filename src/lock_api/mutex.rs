@@ -147,6 +147,12 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     /// two mutexes of one class (made at one place) taken one inside the
     /// other on purpose, in an order the code keeps.
     ///
+    /// Plain `lock` is level 0.
+    ///
+    /// # Panics
+    ///
+    /// As [`Mutex::lock`].
+    ///
     /// # Examples
     ///
     /// ```

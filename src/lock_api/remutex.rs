@@ -139,6 +139,12 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     /// class: for two mutexes of one class taken one inside the other on
     /// purpose, in an order the code keeps.
     ///
+    /// Plain `lock` is level 0.
+    ///
+    /// # Panics
+    ///
+    /// As [`ReentrantMutex::lock`].
+    ///
     /// # Examples
     ///
     /// ```

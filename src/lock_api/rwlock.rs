@@ -164,6 +164,12 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     /// two locks of one class (made at one place) taken one inside the
     /// other on purpose, in an order the code keeps.
     ///
+    /// Plain `read` is level 0.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::read`].
+    ///
     /// # Examples
     ///
     /// ```
@@ -228,6 +234,12 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
 
     /// [`RwLock::write`] at nesting level `subclass` of the lock's class
     /// (see [`RwLock::read_nested`]).
+    ///
+    /// Plain `write` is level 0.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::write`].
     ///
     /// # Examples
     ///

@@ -45,6 +45,33 @@ impl Once {
         Once { tracker: LockTracker::new(None), inner: ::parking_lot::Once::new() }
     }
 
+    /// A new `Once` of the named class `class` (see
+    /// [`LockClass`](crate::LockClass)), in a `const` context too: for a
+    /// `Once` run inside another made at the same place, which would be
+    /// reported as taken under another of its own class.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::parking_lot::Once;
+    /// use lockorder::LockClass;
+    ///
+    /// static CONFIG: LockClass = LockClass::new("config");
+    /// static DEFAULTS: LockClass = LockClass::new("defaults");
+    ///
+    /// // Made at one place, in two classes: running one inside the other is
+    /// // an order between the classes, not within one.
+    /// let make = |class| Once::with_class(class);
+    /// let (config, defaults) = (make(&CONFIG), make(&DEFAULTS));
+    /// config.call_once(|| defaults.call_once(|| ()));
+    /// assert!(config.state().done() && defaults.state().done());
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn with_class(class: &'static crate::LockClass) -> Once {
+        Once { tracker: LockTracker::in_class(None, class), inner: ::parking_lot::Once::new() }
+    }
+
     /// Where the initialization stands.
     ///
     /// # Examples

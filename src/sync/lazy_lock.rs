@@ -63,6 +63,34 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
         }
     }
 
+    /// A lazy value computed by `f` on first access, of the named class
+    /// `class` (see [`LockClass`](crate::LockClass)), in a `const` context
+    /// too: for a value forced inside another made at the same place, which
+    /// would be reported as taken under another of its own class.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::sync::LazyLock;
+    /// use lockorder::LockClass;
+    ///
+    /// static BASE: LockClass = LockClass::new("base");
+    /// static DERIVED: LockClass = LockClass::new("derived");
+    ///
+    /// let base = LazyLock::with_class(&BASE, || 6);
+    /// let derived = LazyLock::with_class(&DERIVED, || *base * 7);
+    /// assert_eq!(*derived, 42);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn with_class(class: &'static crate::LockClass, f: F) -> LazyLock<T, F> {
+        LazyLock {
+            tracker: LockTracker::in_class(None, class),
+            once: Once::new(),
+            data: UnsafeCell::new(Data { init: ManuallyDrop::new(f) }),
+        }
+    }
+
     /// Forces evaluation and returns the value (the same as `*this`).
     ///
     /// # Panics

@@ -45,6 +45,33 @@ impl Once {
         Once { tracker: LockTracker::new(None), inner: std::sync::Once::new() }
     }
 
+    /// A new `Once` of the named class `class` (see
+    /// [`LockClass`](crate::LockClass)), in a `const` context too: for a
+    /// `Once` run inside another made at the same place, which would be
+    /// reported as taken under another of its own class.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::sync::Once;
+    /// use lockorder::LockClass;
+    ///
+    /// static CONFIG: LockClass = LockClass::new("config");
+    /// static DEFAULTS: LockClass = LockClass::new("defaults");
+    ///
+    /// // Made at one place, in two classes: running one inside the other is
+    /// // an order between the classes, not within one.
+    /// let make = |class| Once::with_class(class);
+    /// let (config, defaults) = (make(&CONFIG), make(&DEFAULTS));
+    /// config.call_once(|| defaults.call_once(|| ()));
+    /// assert!(config.is_completed() && defaults.is_completed());
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn with_class(class: &'static crate::LockClass) -> Once {
+        Once { tracker: LockTracker::in_class(None, class), inner: std::sync::Once::new() }
+    }
+
     /// Runs `f` if no call has completed yet; otherwise waits for the
     /// running one, or returns at once.
     ///

@@ -43,6 +43,32 @@ impl<T> OnceLock<T> {
         OnceLock { tracker: LockTracker::new(None), inner: std::sync::OnceLock::new() }
     }
 
+    /// An empty cell of the named class `class` (see
+    /// [`LockClass`](crate::LockClass)), in a `const` context too: for a
+    /// cell initialized inside another made at the same place, which would
+    /// be reported as taken under another of its own class.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::sync::OnceLock;
+    /// use lockorder::LockClass;
+    ///
+    /// static CONFIG: LockClass = LockClass::new("config");
+    /// static DEFAULTS: LockClass = LockClass::new("defaults");
+    ///
+    /// // Made at one place, in two classes: initializing one inside the
+    /// // other is an order between the classes, not within one.
+    /// let make = |class| OnceLock::with_class(class);
+    /// let (config, defaults) = (make(&CONFIG), make(&DEFAULTS));
+    /// assert_eq!(*config.get_or_init(|| defaults.get_or_init(|| 1) + 1), 2);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn with_class(class: &'static crate::LockClass) -> OnceLock<T> {
+        OnceLock { tracker: LockTracker::in_class(None, class), inner: std::sync::OnceLock::new() }
+    }
+
     /// The value, if initialized; never waits.
     ///
     /// # Examples

@@ -151,6 +151,16 @@ impl<T: ?Sized> Mutex<T> {
     /// two mutexes of one class (made at one place) taken one inside the
     /// other on purpose, in an order the code keeps.
     ///
+    /// Plain `lock` is level 0.
+    ///
+    /// # Panics
+    ///
+    /// As [`Mutex::lock`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`Mutex::lock`].
+    ///
     /// # Examples
     ///
     /// ```

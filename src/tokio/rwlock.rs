@@ -170,6 +170,16 @@ impl<T: ?Sized> RwLock<T> {
     /// two locks of one class (made at one place) taken one inside the
     /// other on purpose, in an order the code keeps.
     ///
+    /// Plain `read` is level 0.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::read`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`RwLock::read`].
+    ///
     /// # Examples
     ///
     /// ```
@@ -261,6 +271,16 @@ impl<T: ?Sized> RwLock<T> {
 
     /// [`RwLock::write`] at nesting level `subclass` of the lock's class
     /// (see [`RwLock::read_nested`]).
+    ///
+    /// Plain `write` is level 0.
+    ///
+    /// # Panics
+    ///
+    /// As [`RwLock::write`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`RwLock::write`].
     ///
     /// # Examples
     ///
