@@ -1155,8 +1155,7 @@ fn false_report_select_over_two_contended_locks() {
 /// dropped, so `state -> stats` is recorded though that task no longer
 /// holds the state; a reporter taking `stats -> state` is then reported.
 #[test]
-#[ignore = "false report: an owned guard moved into a spawned task still orders its acquirer's later locks"]
-fn false_report_owned_guard_moved_into_a_spawned_task() {
+fn fixed_false_report_owned_guard_moved_into_a_spawned_task() {
     silent(|| async {
         let state = Arc::new(Mutex::new(0u32));
         let stats = Arc::new(Mutex::new(0u32));
@@ -1191,8 +1190,7 @@ fn false_report_owned_guard_moved_into_a_spawned_task() {
 /// of the lock by the sender. (On the current-thread runtime only, where
 /// the receiver cannot drop the guard before the sender asks again.)
 #[test]
-#[ignore = "false report: a task that sent its owned guard away and locks again is reported as re-acquiring"]
-fn false_report_owned_guard_handed_off_then_locked_again() {
+fn fixed_false_report_owned_guard_handed_off_then_locked_again() {
     silent_on(vec![current_thread(WORKERS)], || async {
         let buffer = Arc::new(Mutex::new(0u32));
         let (tx, rx) = oneshot::channel::<OwnedMutexGuard<u32>>();
