@@ -142,6 +142,7 @@ pub mod sync;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod tracked;
+pub mod watchdog;
 
 pub use crate::class::LockClass;
 pub use crate::dot::Picture;

@@ -90,6 +90,19 @@ impl LockTracker {
         }
     }
 
+    /// Puts the lock in no class: for a lock made by `Default` or `From`,
+    /// whose caller's location is no creation site worth a class (see
+    /// `UNCLASSED` in `report::lock_info`).
+    #[inline]
+    #[cfg_attr(not(lockorder_tracking), allow(unused_mut))]
+    pub(crate) fn unclassed(mut self) -> Self {
+        #[cfg(lockorder_tracking)]
+        {
+            self.info = self.info.unclassed();
+        }
+        self
+    }
+
     /// How reports name this lock. Without tracking, the creation site is
     /// not kept and this is the site of this call.
     #[track_caller]
@@ -107,11 +120,26 @@ impl LockTracker {
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn acquire(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, id: engine::acquire(&self.state, &self.info, access) };
+        {
+            let id = engine::acquire(&self.state, &self.info, access);
+            self.about_to_wait(access, Location::caller());
+            HeldToken { tracker: self, id }
+        }
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
             HeldToken { lock: PhantomData }
+        }
+    }
+
+    /// Registers the wait that follows an acquisition's check with the
+    /// watchdog, when it is armed (one relaxed load when it is not). The
+    /// guard's [`TrackedGuard::new`] (or the token's drop) ends it.
+    #[cfg(lockorder_tracking)]
+    #[inline(always)]
+    fn about_to_wait(&self, access: Access, site: &'static Location<'static>) {
+        if engine::watchdog::armed() {
+            engine::watchdog::begin_blocking(&self.state, &self.info, access, site);
         }
     }
 
@@ -122,7 +150,11 @@ impl LockTracker {
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn acquire_nested(&self, access: Access, subclass: u8) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, id: engine::acquire_nested(&self.state, &self.info, access, subclass) };
+        {
+            let id = engine::acquire_nested(&self.state, &self.info, access, subclass);
+            self.about_to_wait(access, Location::caller());
+            HeldToken { tracker: self, id }
+        }
         #[cfg(not(lockorder_tracking))]
         {
             let _ = (access, subclass);
@@ -274,6 +306,14 @@ impl<'a> HeldToken<'a> {
 
 impl Release for HeldToken<'_> {
     #[inline(always)]
+    fn wait_over(&mut self) {
+        #[cfg(lockorder_tracking)]
+        if engine::watchdog::armed() {
+            engine::watchdog::end_blocking();
+        }
+    }
+
+    #[inline(always)]
     fn release(&mut self) {
         #[cfg(lockorder_tracking)]
         {
@@ -291,6 +331,8 @@ impl Drop for HeldToken<'_> {
     #[cfg_attr(debug_assertions, inline(never))]
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn drop(&mut self) {
+        // A wait given up (a timed acquisition that timed out) ends here.
+        self.wait_over();
         engine::release(&self.tracker.state, self.id);
     }
 }

@@ -369,3 +369,52 @@ fn the_warn_once_set_is_as_large_as_the_cycles_of_sites() {
     let kept = lockorder::__warned_len() - before;
     assert!(kept <= 2, "the set kept {kept} keys for two cycles of sites");
 }
+
+/// Locks made by `Default` or `From` were given their caller's location as
+/// creation site, so their class: one site for every field of a
+/// `#[derive(Default)]` struct, and one inside std for the whole program
+/// (`Arc::default()`, `.into()`). Nesting two of them, always in one order,
+/// was reported as two locks of one class. They now have no class; their
+/// instance orders are still checked.
+#[test]
+fn locks_made_by_default_or_from_share_no_class() {
+    #[derive(Default)]
+    struct Account {
+        balance: Mutex<u64>,
+        history: Mutex<Vec<u64>>,
+    }
+    #[derive(Default)]
+    struct Users(Arc<lockorder::sync::RwLock<Vec<u32>>>);
+
+    let _global = global_state();
+    lockorder::set_class_policy(Policy::Panic);
+    let seen = collect_violations("made-by-default");
+    on_thread("made-by-default", || {
+        let account = Account::default();
+        nest(&account.balance, &Mutex::new(0));
+        let mut balance = account.balance.lock().unwrap();
+        account.history.lock().unwrap().push(*balance);
+        *balance += 1;
+        drop(balance);
+        let (users, more_users) = (Users::default(), Users::default());
+        let converted: Vec<Mutex<u32>> = (0..2).map(|i| i.into()).collect();
+        let _users = users.0.write().unwrap();
+        let _more = more_users.0.read().unwrap();
+        let _first = converted[0].lock().unwrap();
+        let _second = converted[1].lock().unwrap();
+        assert!(account.balance.lock_info().class().is_none());
+    })
+    .unwrap();
+    assert!(take_violations(&seen).is_empty());
+
+    // Their instances are checked as any lock's: an inversion of two
+    // fields is reported.
+    lockorder::clear_handler();
+    let account = Account::default();
+    drop(account.history.lock().map(|_| account.balance.lock().unwrap()).unwrap());
+    let report = expect_violation(|| {
+        let _balance = account.balance.lock().unwrap();
+        let _history = account.history.lock().unwrap();
+    });
+    assert!(common::is_inversion(&report), "{report}");
+}

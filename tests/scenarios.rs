@@ -197,10 +197,27 @@ fn check_report(s: &Scenario, flavor: Flavor, mode: Mode, report: &str) {
 fn run_all(mode: Mode) {
     for s in lockdep_scenarios() {
         for flavor in flavors() {
+            if !judged(&s, flavor, mode) {
+                continue;
+            }
             let report = run(&s, flavor, mode);
             check_report(&s, flavor, mode, &report);
         }
     }
+}
+
+/// Whether the engine judges the scenario: all but a task that waits for a
+/// tokio lock it holds through an async guard (`AA` in a task), which
+/// another future of the task might hold (see the `tokio` module docs);
+/// run, it would hang.
+fn judged(s: &Scenario, flavor: Flavor, mode: Mode) -> bool {
+    #[cfg(feature = "tokio")]
+    if mode == Mode::TaskPerPair && s.cycle.len() == 1 {
+        let kind = flavor.kind(s.cycle[0]);
+        return !matches!(kind, Kind::TokioMutex | Kind::TokioRead | Kind::TokioWrite);
+    }
+    let _ = (s, flavor, mode);
+    true
 }
 
 #[test]

@@ -139,30 +139,36 @@ fn check_cold(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) 
     THREAD.try_with(|t| t.held.chain()).unwrap_or(0)
 }
 
-/// Marks the lock held for an acquisition [`check`]ed at `site` against
-/// the held set of hash `chain`; checks it again if the held set (or its
-/// owner) changed since.
+/// The first poll of an acquisition [`check`]ed against the held set of
+/// hash `chain` (`None`: not checked yet, as an owned guard's): checks it
+/// again, at `site`, if the held set (or its owner) changed since. The
+/// lock is not held yet: [`acquired_nested_at`] marks it when the wait
+/// ends, so a wait given up (`select!`, a timeout) leaves no trace.
 #[inline(always)]
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-pub(crate) fn acquire_checked(
+pub(crate) fn recheck(
     state: &LockState,
     lock: &LockInfo,
     (access, subclass): (Access, u8),
     site: &'static Location<'static>,
-    chain: u64,
-) -> LockId {
-    let fast = THREAD.try_with(|t| {
-        let id = state.settled_id();
-        if id == 0 || t.held.len() >= INLINE || t.suspended.get() || t.held.chain() != chain || !installed(t) {
-            return 0;
-        }
-        t.held.push_inline(id, lock, access, site, subclass);
-        id
-    });
-    match fast {
-        Ok(id) if id != 0 => id,
-        _ => acquire_nested_at(state, lock, access, subclass, site),
+    chain: Option<u64>,
+) {
+    let unchanged = THREAD.try_with(|t| chain == Some(t.held.chain()) && !t.suspended.get() && installed(t));
+    if unchanged != Ok(true) {
+        recheck_cold(state, lock, (access, subclass), site);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn recheck_cold(
+    state: &LockState,
+    lock: &LockInfo,
+    (access, subclass): (Access, u8),
+    site: &'static Location<'static>,
+) {
+    let id = acquire_nested_at(state, lock, access, subclass, site);
+    release(state, id);
 }
 
 /// Everything [`acquire_nested`] does not do inline: parks the order of a
@@ -209,31 +215,45 @@ fn acquire_cold(
 #[track_caller]
 #[inline(always)]
 pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
-    acquired_at(state, lock, access, Location::caller())
+    acquired_nested_at(state, lock, access, 0, Location::caller())
 }
 
-/// [`acquired`] with the acquisition site given.
+/// [`acquired`] at nesting level `subclass`, with the acquisition site
+/// given: also the end of an async acquisition's wait, whose orders were
+/// checked before it waited ([`check`], [`recheck`]).
 #[inline(always)]
 #[track_caller]
-fn acquired_at(state: &LockState, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
+pub(crate) fn acquired_nested_at(
+    state: &LockState,
+    lock: &LockInfo,
+    access: Access,
+    subclass: u8,
+    site: &'static Location<'static>,
+) -> LockId {
     let fast = THREAD.try_with(|t| {
         let id = state.settled_id();
         if id == 0 || t.held.len() >= INLINE || t.suspended.get() || !installed(t) {
             return 0;
         }
-        t.held.push_inline(id, lock, access, site, 0);
+        t.held.push_inline(id, lock, access, site, subclass);
         id
     });
     match fast {
         Ok(id) if id != 0 => id,
-        _ => acquired_cold(state, lock, access, site),
+        _ => acquired_cold(state, lock, access, subclass, site),
     }
 }
 
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn acquired_cold(state: &LockState, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> LockId {
+fn acquired_cold(
+    state: &LockState,
+    lock: &LockInfo,
+    access: Access,
+    subclass: u8,
+    site: &'static Location<'static>,
+) -> LockId {
     if let Some(violation) = enter(state, site) {
         raise(violation);
     }
@@ -244,7 +264,7 @@ fn acquired_cold(state: &LockState, lock: &LockInfo, access: Access, site: &'sta
             }
             let id = parked::settle(state, &t.ids, 0, lock);
             let entry =
-                HeldEntry { id, lock: *lock, access, acquired_at: site, subclass: 0, in_graph: false, parked: None };
+                HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false, parked: None };
             if t.held.push(entry) {
                 id
             } else {

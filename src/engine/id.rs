@@ -111,6 +111,7 @@ static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 /// would otherwise be ignored without a word).
 #[cold]
 fn first_lock_of_the_process() {
+    super::watchdog::start_from_env();
     #[cfg(not(feature = "record"))]
     if std::env::var_os("LOCKORDER_RECORD").is_some() {
         crate::report::to_stderr(

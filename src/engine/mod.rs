@@ -40,13 +40,15 @@ mod task;
 mod thread;
 #[cfg(lockorder_tracking)]
 mod transition;
+#[cfg(lockorder_tracking)]
+pub(crate) mod watchdog;
 
 #[cfg(lockorder_tracking)]
 pub(crate) use self::classes::picture as class_picture;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::hooks::{acquire, acquire_nested, acquired, dropped, release};
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
-pub(crate) use self::hooks::{acquire_checked, check};
+pub(crate) use self::hooks::{acquired_nested_at, check, recheck};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::id::{LockId, LockState};
 #[cfg(lockorder_tracking)]
@@ -160,6 +162,19 @@ impl Access {
             Access::ReadRecursive => matches!(held, Access::Read | Access::ReadRecursive | Access::Upgradable),
             _ => false,
         }
+    }
+
+    /// Whether an acquisition with `self` of an async lock that the running
+    /// task (or `block_on` root) holds with `held` may be waiting for
+    /// another future of the same task: both are async. Such a re-entry is
+    /// not judged (see `slow::inspect`): the holder may be a sibling future
+    /// (`join!`, `select!`, `FuturesUnordered`) that goes on and lets go,
+    /// and the held set knows the task, not the future. Reporting it would
+    /// cry wolf on the async mutex's everyday use, sharing state between
+    /// futures.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn may_wait_for_a_sibling(self, held: Access) -> bool {
+        !self.blocks_thread() && !held.blocks_thread()
     }
 
     /// Whether the guard is an owned async one, held by no task.

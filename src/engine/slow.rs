@@ -122,7 +122,7 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> Inspected {
     let id = parked::settle(state, &t.ids, if len > 0 { HAS_PENDING } else { 0 }, &attempt.lock);
     let previous = (0..len).rev().find(|&i| t.held.id_at(i) == id).and_then(|i| t.held.get(i));
     if let Some(previous) = previous {
-        if !attempt.access.reenters(previous.access) {
+        if !attempt.access.reenters(previous.access) && !sibling_may_hold(attempt.access, previous.access) {
             let violation = report::wanted(ViolationKind::Reacquire).then(|| reacquire(t, &previous, *attempt));
             let found = Some(Found { violation, learn: Learn::Nothing });
             return Inspected { id, found, learn_chain: false };
@@ -138,6 +138,20 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> Inspected {
         t.known_chains.insert(t.held.chain(), acquisition_key(id, attempt.subclass));
     }
     Inspected { id, found, learn_chain }
+}
+
+/// Whether an async re-acquisition may be waiting for another future of
+/// the same task (see [`Access::may_wait_for_a_sibling`]): only inside a
+/// runtime, where futures are polled side by side. On a plain thread,
+/// `blocking_lock` of a tokio lock the thread holds is a self-deadlock.
+fn sibling_may_hold(access: Access, held: Access) -> bool {
+    #[cfg(feature = "tokio")]
+    return access.may_wait_for_a_sibling(held) && tokio::runtime::Handle::try_current().is_ok();
+    #[cfg(not(feature = "tokio"))]
+    {
+        let _ = (access, held);
+        false
+    }
 }
 
 /// What [`record_instance_orders`] did.
@@ -242,8 +256,12 @@ fn record_instance_orders(
 ///
 /// A held lock whose instance order into this one stands refused is passed
 /// by: that inversion was reported already, its class order would only
-/// report it again.
+/// report it again. A lock in no class (made by `Default` or `From`, see
+/// `LockInfo::is_unclassed`) has no class orders.
 fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cycles: u64) -> Option<Found> {
+    if attempt.lock.is_unclassed() {
+        return None;
+    }
     let kind = ViolationKind::ClassOrderInversion;
     let wanted = report::wanted(kind);
     let to = class_of(t, &attempt.lock, attempt.subclass);
@@ -254,6 +272,9 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cy
             continue;
         }
         let (source_lock, subclass) = t.held.lock_at(i);
+        if source_lock.is_unclassed() {
+            continue;
+        }
         let from = class_of(t, &source_lock, subclass);
         if knows_class_edge(t, from, to) {
             continue;

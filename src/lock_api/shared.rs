@@ -157,14 +157,14 @@ macro_rules! lock_traits {
         impl<$($p: $bound,)* T: Default> Default for $lock<$($p,)* T> {
             #[track_caller]
             fn default() -> $lock<$($p,)* T> {
-                $lock::new(T::default())
+                $lock { tracker: LockTracker::new(None).unclassed(), inner: ::lock_api::$lock::new(T::default()) }
             }
         }
 
         impl<$($p: $bound,)* T> From<T> for $lock<$($p,)* T> {
             #[track_caller]
             fn from(t: T) -> $lock<$($p,)* T> {
-                $lock::new(t)
+                $lock { tracker: LockTracker::new(None).unclassed(), inner: ::lock_api::$lock::new(t) }
             }
         }
 

@@ -134,7 +134,7 @@ impl Once {
 impl Default for Once {
     #[track_caller]
     fn default() -> Once {
-        Once::new()
+        Once { tracker: LockTracker::new(None).unclassed(), inner: ::parking_lot::Once::new() }
     }
 }
 

@@ -5,6 +5,15 @@ use std::panic::Location;
 
 use crate::LockClass;
 
+/// The mark of a lock made where the creation site tells nothing of what
+/// it is for: by `Default::default()` or `From::from`, whose caller is a
+/// `#[derive(Default)]` (one site for every field), or std's code
+/// (`Arc::default()`, `.into()`, `unwrap_or_default()`: one site for the
+/// whole program). Such a lock has no class: it takes part in the orders
+/// of instances, never in those of classes, so fields of one struct or
+/// locks of unrelated types never pass for one class.
+static UNCLASSED: LockClass = LockClass::new("(no class)");
+
 /// How a lock is named in a report: the name it was given, or the place it
 /// was created.
 ///
@@ -45,6 +54,17 @@ impl LockInfo {
         LockInfo { class: Some(class), ..self }
     }
 
+    /// This lock, in no class (see [`UNCLASSED`]).
+    #[cfg(lockorder_tracking)]
+    pub(crate) fn unclassed(self) -> Self {
+        self.in_class(&UNCLASSED)
+    }
+
+    /// Whether the lock takes part in no class order (see [`UNCLASSED`]).
+    pub(crate) fn is_unclassed(&self) -> bool {
+        self.class.is_some_and(|class| std::ptr::eq(class, &UNCLASSED))
+    }
+
     /// A copy read field by field. A lock just created was written that
     /// way, and a wider read spanning fields still on their way to memory
     /// waits for them to land (a failed store forwarding) instead of taking
@@ -65,7 +85,7 @@ impl LockInfo {
     /// The named class given at construction (`with_class`), if any; else
     /// the lock's class is its creation site.
     pub fn class(&self) -> Option<&'static LockClass> {
-        self.class
+        self.class.filter(|_| !self.is_unclassed())
     }
 
     /// The name given at construction (`new_named`), if any.

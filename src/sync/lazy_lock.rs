@@ -171,7 +171,9 @@ impl<T, F: FnOnce() -> T> Deref for LazyLock<T, F> {
 impl<T: Default> Default for LazyLock<T> {
     #[track_caller]
     fn default() -> LazyLock<T> {
-        LazyLock::new(T::default)
+        let mut lazy: LazyLock<T> = LazyLock::new(T::default);
+        lazy.tracker = LockTracker::new(None).unclassed();
+        lazy
     }
 }
 

@@ -171,14 +171,14 @@ impl<T> OnceLock<T> {
 impl<T> Default for OnceLock<T> {
     #[track_caller]
     fn default() -> OnceLock<T> {
-        OnceLock::new()
+        OnceLock { tracker: LockTracker::new(None).unclassed(), inner: std::sync::OnceLock::new() }
     }
 }
 
 impl<T> From<T> for OnceLock<T> {
     #[track_caller]
     fn from(value: T) -> OnceLock<T> {
-        OnceLock { tracker: LockTracker::new(None), inner: std::sync::OnceLock::from(value) }
+        OnceLock { tracker: LockTracker::new(None).unclassed(), inner: std::sync::OnceLock::from(value) }
     }
 }
 

@@ -140,14 +140,14 @@ macro_rules! poisoning_lock {
         impl<T: Default> Default for $lock<T> {
             #[track_caller]
             fn default() -> $lock<T> {
-                $lock::new(T::default())
+                $lock { tracker: LockTracker::new(None).unclassed(), inner: std::sync::$lock::new(T::default()) }
             }
         }
 
         impl<T> From<T> for $lock<T> {
             #[track_caller]
             fn from(value: T) -> $lock<T> {
-                $lock::new(value)
+                $lock { tracker: LockTracker::new(None).unclassed(), inner: std::sync::$lock::new(value) }
             }
         }
 

@@ -12,14 +12,23 @@
 //!
 //! `lock`, `read` and `write` are acquisitions like a blocking `lock`:
 //! taking one while holding other locks (async or blocking) records their
-//! orders before it, and an acquisition that would close a cycle, or take a
-//! lock the task holds already, is reported when `lock()` is called: before
-//! the task waits, and under the default policy by a panic that points at
-//! that call. The future records it again when first polled (the locks held
-//! may have changed in between, as in a `join!` of two acquisitions), and
-//! from then the lock counts as held, also while the task waits for it,
-//! until its guard is dropped (or its future is). A successful `try_lock`
-//! makes the lock held without ordering it.
+//! orders before it, and an acquisition that would close a cycle is
+//! reported when `lock()` is called: before the task waits, and under the
+//! default policy by a panic that points at that call. The future checks it
+//! again when first polled if the locks held changed in between (a `join!`
+//! of two acquisitions, a future spawned as a task of its own). The lock
+//! counts as held once the wait ends, until its guard is dropped: a wait
+//! given up (a losing `select!` branch, a timeout) leaves no trace. A
+//! successful `try_lock` makes the lock held without ordering it.
+//!
+//! What is not judged: an async acquisition of a lock the task already
+//! holds through an async guard. The held set knows the task, not the
+//! future, and another future of the task (`join!`, `select!`,
+//! `FuturesUnordered`) may be the holder, which goes on and lets go: the
+//! everyday use of an async mutex. (On a plain thread, `blocking_lock` of a
+//! tokio lock the thread holds is reported as a re-acquisition.) Owned
+//! acquisitions (`lock_owned`, ..) are checked when first polled, by the
+//! task that polls them, as their futures are often spawned.
 //!
 //! # Locks belong to the task tokio polls
 //!

@@ -12,12 +12,11 @@ use crate::tracked::{Access, Checked, LockTracker, TrackedGuard};
 /// a drop-in for [`tokio::sync::Mutex`].
 ///
 /// `lock().await` is an acquisition like a blocking `lock`: it is checked
-/// against the lock-order graph when its future is first polled, before
-/// the task can wait, and it counts as held by the task from then on (also
-/// while it waits). Inside a [`scope`](super::scope) the held locks belong
-/// to the task; outside, to the thread that polls it (see [the module
-/// docs](super)). Holding its guard across an `.await` is what it is for,
-/// and is not reported.
+/// against the lock-order graph at the `lock()` call, before the task can
+/// wait, and it counts as held by the task once the wait ends. The held
+/// locks belong to the task tokio polls, or to the thread outside a task
+/// (see [the module docs](super)). Holding its guard across an `.await` is
+/// what it is for, and is not reported.
 ///
 /// # Examples
 ///
@@ -182,8 +181,9 @@ impl<T: ?Sized> Mutex<T> {
 
     /// The acquisition `checked` asked for: its lock is `self`'s.
     pub(super) async fn lock_checked<'a>(&'a self, checked: Checked<'a>) -> MutexGuard<'a, T> {
-        let token = checked.acquire();
+        let polled = checked.poll();
         let inner = self.inner.lock().await;
+        let token = polled.acquired();
         MutexGuard { inner: TrackedGuard::new(inner, token), lock: self }
     }
 
@@ -204,8 +204,9 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         let checked = self.tracker.check_task(Access::AsyncLock);
-        let token = checked.acquire();
+        let polled = checked.poll();
         let inner = self.inner.blocking_lock();
+        let token = polled.acquired();
         MutexGuard { inner: TrackedGuard::new(inner, token), lock: self }
     }
 

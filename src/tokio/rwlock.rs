@@ -199,8 +199,9 @@ impl<T: ?Sized> RwLock<T> {
 
     /// The acquisition `checked` asked for: its lock is `self`'s.
     pub(super) async fn read_checked<'a>(&'a self, checked: Checked<'a>) -> RwLockReadGuard<'a, T> {
-        let token = checked.acquire();
+        let polled = checked.poll();
         let inner = self.inner.read().await;
+        let token = polled.acquired();
         RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
     }
 
@@ -221,8 +222,9 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         let checked = self.tracker.check_task(Access::AsyncRead);
-        let token = checked.acquire();
+        let polled = checked.poll();
         let inner = self.inner.blocking_read();
+        let token = polled.acquired();
         RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
     }
 
@@ -300,8 +302,9 @@ impl<T: ?Sized> RwLock<T> {
 
     /// The acquisition `checked` asked for: its lock is `self`'s.
     pub(super) async fn write_checked<'a>(&'a self, checked: Checked<'a>) -> RwLockWriteGuard<'a, T> {
-        let token = checked.acquire();
+        let polled = checked.poll();
         let inner = self.inner.write().await;
+        let token = polled.acquired();
         RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }
     }
 
@@ -322,8 +325,9 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         let checked = self.tracker.check_task(Access::AsyncWrite);
-        let token = checked.acquire();
+        let polled = checked.poll();
         let inner = self.inner.blocking_write();
+        let token = polled.acquired();
         RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }
     }
 

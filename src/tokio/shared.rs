@@ -84,14 +84,14 @@ macro_rules! lock_traits {
         impl<T> From<T> for $lock<T> {
             #[track_caller]
             fn from(s: T) -> $lock<T> {
-                $lock::new(s)
+                $lock { tracker: LockTracker::new(None).unclassed(), inner: tokio::sync::$lock::new(s) }
             }
         }
 
         impl<T: Default> Default for $lock<T> {
             #[track_caller]
             fn default() -> $lock<T> {
-                $lock::new(T::default())
+                $lock { tracker: LockTracker::new(None).unclassed(), inner: tokio::sync::$lock::new(T::default()) }
             }
         }
 

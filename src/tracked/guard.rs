@@ -27,7 +27,17 @@ pub(crate) struct TrackedGuard<G, K> {
 impl<G, K> TrackedGuard<G, K> {
     /// Pairs `guard` with its `token`.
     #[inline(always)]
-    pub(crate) fn new(guard: G, token: K) -> Self {
+    pub(crate) fn new(guard: G, mut token: K) -> Self
+    where
+        K: Release,
+    {
+        token.wait_over();
+        Self::pair(guard, token)
+    }
+
+    /// Pairs `guard` with `token` again, after a map of the guard.
+    #[inline(always)]
+    fn pair(guard: G, token: K) -> Self {
         TrackedGuard { token: ManuallyDrop::new(token), guard: ManuallyDrop::new(guard) }
     }
 
@@ -73,7 +83,7 @@ impl<G, K> TrackedGuard<G, K> {
     pub(crate) fn map<H>(self, map: impl FnOnce(G, ReleaseOnUnwind<'_, K>) -> H) -> TrackedGuard<H, K> {
         let (mut token, guard) = self.into_parts();
         let mapped = map(guard, ReleaseOnUnwind(&mut token));
-        TrackedGuard::new(mapped, token)
+        TrackedGuard::pair(mapped, token)
     }
 
     /// [`map`](Self::map) when `map` may give the guard back unchanged
@@ -96,8 +106,8 @@ impl<G, K> TrackedGuard<G, K> {
     ) -> Result<TrackedGuard<H, K>, (Self, E)> {
         let (mut token, guard) = self.into_parts();
         match map(guard, ReleaseOnUnwind(&mut token)) {
-            Ok(mapped) => Ok(TrackedGuard::new(mapped, token)),
-            Err((guard, e)) => Err((TrackedGuard::new(guard, token), e)),
+            Ok(mapped) => Ok(TrackedGuard::pair(mapped, token)),
+            Err((guard, e)) => Err((TrackedGuard::pair(guard, token), e)),
         }
     }
 }
@@ -172,4 +182,9 @@ impl<K: Release> Drop for Armed<'_, K> {
 pub(crate) trait Release {
     /// Takes the lock out of the held set now.
     fn release(&mut self);
+
+    /// The wrapped lock is taken: a wait registered with the watchdog for
+    /// it is over.
+    #[inline(always)]
+    fn wait_over(&mut self) {}
 }

@@ -30,10 +30,16 @@ pub(crate) struct TaskToken<'a> {
 
 /// An async acquisition checked at its call (`lock()`): its orders are
 /// recorded and any violation reported there, so that a panic points at
-/// the caller, before the task can wait. Its future records it again when
-/// first polled ([`Checked::acquire`]), as the held set may have changed
-/// in between (`join!` of two acquisitions made before either is polled);
-/// from then the lock counts as held. Dropping it does nothing.
+/// the caller, before the task can wait. Its future checks it again when
+/// first polled ([`Checked::poll`]), as the held set may have changed in
+/// between (`join!` of two acquisitions made before either is polled, a
+/// future spawned into another task); the lock counts as held once the
+/// wait ends ([`Polled::acquired`]), so a wait given up (`select!`, a
+/// timeout) leaves no trace. Dropping it does nothing.
+///
+/// An owned acquisition (`lock_owned()`) is not checked at the call: its
+/// future is often spawned, and its orders are those of the task that
+/// polls it.
 #[must_use]
 pub(crate) struct Checked<'a> {
     tracker: &'a LockTracker,
@@ -42,31 +48,69 @@ pub(crate) struct Checked<'a> {
     subclass: u8,
     #[cfg(lockorder_tracking)]
     site: &'static Location<'static>,
-    /// The hash of the held set it was checked against.
+    /// The hash of the held set it was checked against, if it was.
     #[cfg(lockorder_tracking)]
-    chain: u64,
+    chain: Option<u64>,
+}
+
+/// An async acquisition whose future was polled: checked against the
+/// held set of the task that polls it, waiting for the lock (a wait the
+/// watchdog sees when armed, until [`Polled::acquired`] or the future's
+/// drop).
+#[must_use]
+pub(crate) struct Polled<'a> {
+    checked: Checked<'a>,
+    /// The watchdog's key of the wait, `0` when it is not armed.
+    #[cfg(lockorder_tracking)]
+    wait: u64,
 }
 
 impl<'a> Checked<'a> {
-    /// The acquisition's first poll: it is recorded from the held set of
-    /// the task (or thread) running now, and the lock counts as held by it
-    /// until the token is dropped.
-    pub(crate) fn acquire(self) -> TaskToken<'a> {
+    /// The acquisition's first poll: checked again if the held set of the
+    /// task (or thread) running now is not the one checked at the call.
+    pub(crate) fn poll(self) -> Polled<'a> {
         #[cfg(lockorder_tracking)]
         {
-            let tracker = self.tracker;
-            if self.access.owned() {
-                // An owned guard exists to be handed on: it belongs to no
-                // task's held set (its orders in were checked at the call).
+            let (state, info) = (&self.tracker.state, &self.tracker.info);
+            engine::recheck(state, info, (self.access, self.subclass), self.site, self.chain);
+            let armed = engine::watchdog::armed();
+            let wait = if armed { engine::watchdog::begin(state, info, self.access, self.site) } else { 0 };
+            Polled { checked: self, wait }
+        }
+        #[cfg(not(lockorder_tracking))]
+        Polled { checked: self }
+    }
+}
+
+#[cfg(lockorder_tracking)]
+impl Drop for Polled<'_> {
+    fn drop(&mut self) {
+        engine::watchdog::end(std::mem::take(&mut self.wait));
+    }
+}
+
+impl<'a> Polled<'a> {
+    /// The wait is over: the lock counts as held by the task (or thread)
+    /// running now until the token is dropped. An owned guard's is held by
+    /// none, as it exists to be handed on.
+    #[cfg_attr(not(lockorder_tracking), allow(unused_mut))]
+    pub(crate) fn acquired(mut self) -> TaskToken<'a> {
+        #[cfg(lockorder_tracking)]
+        engine::watchdog::end(std::mem::take(&mut self.wait));
+        let checked = Checked { ..self.checked };
+        #[cfg(lockorder_tracking)]
+        {
+            let tracker = checked.tracker;
+            if checked.access.owned() {
                 return TaskToken { tracker, id: 0, owner: engine::Owner::Task(0) };
             }
-            let kind = (self.access, self.subclass);
-            let id = engine::acquire_checked(&tracker.state, &tracker.info, kind, self.site, self.chain);
+            let (state, info) = (&tracker.state, &tracker.info);
+            let id = engine::acquired_nested_at(state, info, checked.access, checked.subclass, checked.site);
             TaskToken { tracker, id, owner: engine::current_owner(id) }
         }
         #[cfg(not(lockorder_tracking))]
         {
-            let _ = (self.tracker, self.access, self.subclass);
+            let _ = (checked.tracker, checked.access, checked.subclass);
             TaskToken { lock: PhantomData }
         }
     }
@@ -91,7 +135,9 @@ impl LockTracker {
     pub(crate) fn check_task_nested(&self, access: Access, subclass: u8) -> Checked<'_> {
         #[cfg(lockorder_tracking)]
         {
-            let chain = engine::check(&self.state, &self.info, access, subclass);
+            // Not a closure: the check's `#[track_caller]` must see the caller.
+            let chain =
+                if access.owned() { None } else { Some(engine::check(&self.state, &self.info, access, subclass)) };
             Checked { tracker: self, access, subclass, site: Location::caller(), chain }
         }
         #[cfg(not(lockorder_tracking))]

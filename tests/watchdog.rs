@@ -1,0 +1,140 @@
+//! The watchdog: hangs that happen anyway end in a report and an exit
+//! status, not a CI timeout. Each case runs in a child process (this test
+//! binary, re-run with `LOCKORDER_WATCHDOG` set), since the watchdog ends
+//! it.
+#![cfg(debug_assertions)]
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use common::{is_child, run_child};
+use lockorder::sync::Mutex;
+
+/// An ABBA between two threads that `LOCKORDER=ignore` lets through: both
+/// block for good, and the watchdog reports the actual deadlock, with both
+/// waits and both holders, and ends the process with its status.
+#[test]
+fn an_abba_let_through_ends_in_the_watchdogs_report_and_exit_status() {
+    if is_child() {
+        let a = Arc::new(Mutex::new_named("watched-a", 0));
+        let b = Arc::new(Mutex::new_named("watched-b", 0));
+        // Both hold their first lock before either asks for its second.
+        let both_hold = Arc::new(Barrier::new(2));
+        let threads: Vec<_> = [(a.clone(), b.clone(), "ab"), (b, a, "ba")]
+            .into_iter()
+            .map(|(first, second, name)| {
+                let both_hold = both_hold.clone();
+                thread::Builder::new()
+                    .name(format!("watched-{name}"))
+                    .spawn(move || {
+                        let _first = first.lock().unwrap();
+                        both_hold.wait();
+                        let _second = second.lock().unwrap();
+                    })
+                    .unwrap()
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        unreachable!("the two threads deadlock");
+    }
+    let run = run_child(
+        "an_abba_let_through_ends_in_the_watchdogs_report_and_exit_status",
+        &[("LOCKORDER", "ignore"), ("LOCKORDER_WATCHDOG", "0.3")],
+    );
+    assert_eq!(run.status.code(), Some(lockorder::watchdog::EXIT_STATUS), "{run:?}");
+    let report = &run.stderr;
+    assert!(report.contains("*** DEADLOCK: "), "{report}");
+    for expected in [
+        "thread `watched-ab` has waited",
+        "to lock watched-b",
+        "thread `watched-ba` has waited",
+        "to lock watched-a",
+        "watched-a is held by thread `watched-ab`",
+        "watched-b is held by thread `watched-ba`",
+        &format!("exiting with status {}", lockorder::watchdog::EXIT_STATUS),
+    ] {
+        assert!(report.contains(expected), "missing {expected:?} in:\n{report}");
+    }
+}
+
+/// A tokio task that waits for a tokio mutex it holds itself: the graph
+/// does not judge it (another future of the task might hold the lock), the
+/// watchdog sees the wait last and that its waiter holds the lock.
+#[cfg(feature = "tokio")]
+#[test]
+fn a_task_waiting_for_a_tokio_lock_it_holds_ends_in_the_watchdogs_report() {
+    if is_child() {
+        let rt = ::tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let m = Arc::new(lockorder::tokio::Mutex::new_named("watched-self", 0));
+        rt.block_on(async move {
+            ::tokio::spawn(async move {
+                let _first = m.lock().await;
+                let _second = m.lock().await;
+            })
+            .await
+            .unwrap();
+        });
+        unreachable!("the task waits for good");
+    }
+    let run = run_child(
+        "a_task_waiting_for_a_tokio_lock_it_holds_ends_in_the_watchdogs_report",
+        &[("LOCKORDER_WATCHDOG", "0.3")],
+    );
+    assert_eq!(run.status.code(), Some(lockorder::watchdog::EXIT_STATUS), "{run:?}");
+    let report = &run.stderr;
+    assert!(report.contains("to async lock watched-self"), "{report}");
+    assert!(report.contains("holding watched-self"), "{report}");
+    assert!(report.contains("*** DEADLOCK: task "), "{report}");
+}
+
+/// Armed with a timeout no short wait reaches, contended and nested locks
+/// (four threads, two locks in one order) run to the end without a word.
+#[test]
+fn contended_locks_under_an_armed_watchdog_raise_nothing() {
+    if is_child() {
+        let outer = Arc::new(Mutex::new_named("contended-outer", 0u64));
+        let inner = Arc::new(Mutex::new_named("contended-inner", 0u64));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (outer, inner) = (outer.clone(), inner.clone());
+                thread::spawn(move || {
+                    for _ in 0..2_000 {
+                        let mut outer = outer.lock().unwrap();
+                        *outer += 1;
+                        *inner.lock().unwrap() += 1;
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(*outer.lock().unwrap(), 8_000);
+        // Armed from the environment: the API arms nothing more.
+        assert!(!lockorder::watchdog::start(std::time::Duration::from_secs(1)));
+        return;
+    }
+    let test = "contended_locks_under_an_armed_watchdog_raise_nothing";
+    let run = run_child(test, &[("LOCKORDER_WATCHDOG", "120")]);
+    run.assert_passed(test);
+    assert!(!run.stderr.contains("watchdog"), "{}", run.stderr);
+}
+
+/// A value that is not a number of seconds arms nothing, and says so once.
+#[test]
+fn a_malformed_watchdog_setting_is_reported_and_ignored() {
+    if is_child() {
+        let m = Mutex::new(0);
+        *m.lock().unwrap() += 1;
+        assert!(lockorder::watchdog::start_reporting(std::time::Duration::from_secs(60)));
+        return;
+    }
+    let test = "a_malformed_watchdog_setting_is_reported_and_ignored";
+    let run = run_child(test, &[("LOCKORDER_WATCHDOG", "soon")]);
+    run.assert_passed(test);
+    assert_eq!(run.stderr.matches("LOCKORDER_WATCHDOG=\"soon\" is not a number of seconds").count(), 1, "{run:?}");
+}
