@@ -194,7 +194,10 @@ enum Expect {
     },
 }
 
-const CASES: [(&str, fn(&'static str), Expect); 6] = [
+/// A scenario: it runs on threads named `{name}-{t}`.
+type Scenario = fn(&'static str);
+
+const CASES: [(&str, Scenario, Expect); 6] = [
     ("by-index", by_index, Expect::Silent),
     ("by-address", by_address, Expect::Silent),
     ("by-creation", by_creation, Expect::Silent),
