@@ -16,17 +16,16 @@
 //! are held. Per class, the table keeps which way of each key has been
 //! seen, with the first evidence of each. A nesting that agrees with one
 //! key every time is silent; once every key has been seen both ways, the
-//! class is nested in both orders (the bank transfer from `a` to `b` and
-//! from `b` to `a`) and the acquisition that completes it is reported,
-//! once per class. A named class keeps lockdep's rule: any nesting within
+//! class is nested in both orders (a bank transfer from `a` to `b` on one
+//! path, from `d` to `c` on another) and the acquisition that completes it
+//! is reported, once per class. A named class keeps lockdep's rule: any nesting within
 //! it is a one-edge cycle, unless `lock_nested` says otherwise.
 
+use std::cmp::Ordering;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use once_cell::sync::Lazy;
 use rustc_hash::FxHashMap;
-
-use std::cmp::Ordering;
 
 use super::graph::{Evidence, LockGraph, PathEdge};
 use super::id::{sequence, LockId};
