@@ -87,7 +87,8 @@
 //! They still run beside the instance checks, and their caches and learned
 //! refusals are the engine's too, so each program takes one of two class
 //! layouts: every lock in the class of its creation site (one class per
-//! kind, so nesting two locks of a kind is a class-order violation), or
+//! kind, so nesting two locks of a kind is judged by the instances' order,
+//! and reported once the class is nested both ways), or
 //! every std lock of a class of its own (a named `LockClass` per slot and
 //! generation: no two locks of a program share one; lock_api and
 //! parking_lot locks have no named classes and stay by site). Blocking
@@ -1711,9 +1712,9 @@ fn known_issue_program(issue: KnownIssue) -> Program {
             threads: 1,
             mode: Mode::Stop,
             // Parking needs the class order known to the thread: a -> x
-            // teaches it (one class, refused as a class order, learned).
+            // teaches it (a mutex's class into a rwlock's, d's too).
             classes: Classes::BySite,
-            slots: vec![Kind::Mutex, Kind::Mutex, Kind::Mutex],
+            slots: vec![Kind::Mutex, Kind::RwLock, Kind::RwLock],
             ops: vec![
                 take(0, 0, Exclusive),
                 take(0, 2, Exclusive),
@@ -1721,7 +1722,7 @@ fn known_issue_program(issue: KnownIssue) -> Program {
                 take(0, 1, Exclusive),
                 release(0, 1),
                 Op::Forget { thread: 0, guard: 0 },
-                Op::Replace { slot: 1, kind: Kind::Mutex },
+                Op::Replace { slot: 1, kind: Kind::RwLock },
                 take(0, 0, Exclusive),
             ],
         },

@@ -1,7 +1,9 @@
 //! `lock_nested`/`read_nested`/`write_nested` and `with_class` on every
-//! lock type: two locks made at one place and taken one inside the other
-//! raise a same-class report that names the method the lock has for it,
-//! and that method keeps the nesting silent. Accesses without a nested
+//! lock type: locks made at one place and taken one inside the other both
+//! ways (a lock made earlier, at a lower address, inside one made later,
+//! and the reverse on another pair) raise a same-class report that names
+//! the method the lock has for it, and that method keeps the nesting
+//! silent. Accesses without a nested
 //! form (upgradable and recursive reads, once-cells) are advised a named
 //! class, which `with_class` gives every one of them.
 #![cfg(all(debug_assertions, feature = "parking_lot", feature = "tokio"))]
@@ -21,9 +23,9 @@ fn class_reports(thread: &'static str, f: impl FnOnce() + Send) -> Vec<Violation
     violations
 }
 
-/// Runs `plain` (nesting two locks of one class) and `nested` (the same
-/// with the `_nested` method), each on fresh locks: the first is reported,
-/// advising `method`; the second is not.
+/// Runs `plain` (nesting locks of one class both ways) and `nested` (the
+/// same with the `_nested` method), each on fresh locks: the first is
+/// reported, advising `method`; the second is not.
 fn check(name: &'static str, method: &str, plain: impl FnOnce() + Send, nested: impl FnOnce() + Send) {
     let reported = class_reports(name, plain);
     assert_eq!(reported.len(), 1, "{name}: {reported:#?}");
@@ -34,8 +36,10 @@ fn check(name: &'static str, method: &str, plain: impl FnOnce() + Send, nested: 
     assert!(silent.is_empty(), "{name}: {silent:#?}");
 }
 
-fn pair<T>(make: impl Fn() -> T) -> [T; 2] {
-    [make(), make()]
+/// Three locks of one class, for nesting it both ways: `[0]` in `[1]`,
+/// then `[2]` (made later, at a higher address) in `[0]`.
+fn trio<T>(make: impl Fn() -> T) -> [T; 3] {
+    [make(), make(), make()]
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -46,26 +50,62 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 fn parking_lot_locks_nest_with_their_own_methods() {
     use lockorder::parking_lot::{Mutex, ReentrantMutex, RwLock};
     let _global = global_state();
-    let mutexes = || pair(|| Mutex::new(0));
+    let mutexes = || trio(|| Mutex::new(0));
     let (a, b) = (mutexes(), mutexes());
-    check("pl-mutex", "lock_nested", || drop((a[0].lock(), a[1].lock())), || drop((b[0].lock(), b[1].lock_nested(1))));
-    let rwlocks = || pair(|| RwLock::new(0));
+    check(
+        "pl-mutex",
+        "lock_nested",
+        || {
+            drop((a[0].lock(), a[1].lock()));
+            drop((a[2].lock(), a[0].lock()))
+        },
+        || {
+            drop((b[0].lock(), b[1].lock_nested(1)));
+            drop((b[2].lock(), b[0].lock_nested(1)))
+        },
+    );
+    let rwlocks = || trio(|| RwLock::new(0));
     let (a, b) = (rwlocks(), rwlocks());
-    check("pl-read", "read_nested", || drop((a[0].read(), a[1].read())), || drop((b[0].read(), b[1].read_nested(1))));
+    check(
+        "pl-read",
+        "read_nested",
+        || {
+            drop((a[0].read(), a[1].read()));
+            drop((a[2].read(), a[0].read()))
+        },
+        || {
+            drop((b[0].read(), b[1].read_nested(1)));
+            drop((b[2].read(), b[0].read_nested(1)))
+        },
+    );
+    // Made at a place of their own: a class is reported once.
+    let rwlocks = || trio(|| RwLock::new(0));
     let (a, b) = (rwlocks(), rwlocks());
     check(
         "pl-write",
         "write_nested",
-        || drop((a[0].write(), a[1].write())),
-        || drop((b[0].write(), b[1].write_nested(1))),
+        || {
+            drop((a[0].write(), a[1].write()));
+            drop((a[2].write(), a[0].write()))
+        },
+        || {
+            drop((b[0].write(), b[1].write_nested(1)));
+            drop((b[2].write(), b[0].write_nested(1)))
+        },
     );
-    let reentrant = || pair(|| ReentrantMutex::new(0));
+    let reentrant = || trio(|| ReentrantMutex::new(0));
     let (a, b) = (reentrant(), reentrant());
     check(
         "pl-reentrant",
         "lock_nested",
-        || drop((a[0].lock(), a[1].lock())),
-        || drop((b[0].lock(), b[1].lock_nested(1))),
+        || {
+            drop((a[0].lock(), a[1].lock()));
+            drop((a[2].lock(), a[0].lock()))
+        },
+        || {
+            drop((b[0].lock(), b[1].lock_nested(1)));
+            drop((b[2].lock(), b[0].lock_nested(1)))
+        },
     );
 }
 
@@ -73,28 +113,60 @@ fn parking_lot_locks_nest_with_their_own_methods() {
 fn tokio_locks_nest_with_their_own_methods() {
     use lockorder::tokio::{Mutex, RwLock};
     let _global = global_state();
-    let mutexes = || pair(|| Mutex::new(0));
+    let mutexes = || trio(|| Mutex::new(0));
     let (a, b) = (mutexes(), mutexes());
     check(
         "tokio-mutex",
         "lock_nested",
-        || block_on(async { drop((a[0].lock().await, a[1].lock().await)) }),
-        || block_on(async { drop((b[0].lock().await, b[1].lock_nested(1).await)) }),
+        || {
+            block_on(async {
+                drop((a[0].lock().await, a[1].lock().await));
+                drop((a[2].lock().await, a[0].lock().await))
+            })
+        },
+        || {
+            block_on(async {
+                drop((b[0].lock().await, b[1].lock_nested(1).await));
+                drop((b[2].lock().await, b[0].lock_nested(1).await))
+            })
+        },
     );
-    let rwlocks = || pair(|| RwLock::new(0));
+    let rwlocks = || trio(|| RwLock::new(0));
     let (a, b) = (rwlocks(), rwlocks());
     check(
         "tokio-read",
         "read_nested",
-        || block_on(async { drop((a[0].read().await, a[1].read().await)) }),
-        || block_on(async { drop((b[0].read().await, b[1].read_nested(1).await)) }),
+        || {
+            block_on(async {
+                drop((a[0].read().await, a[1].read().await));
+                drop((a[2].read().await, a[0].read().await))
+            })
+        },
+        || {
+            block_on(async {
+                drop((b[0].read().await, b[1].read_nested(1).await));
+                drop((b[2].read().await, b[0].read_nested(1).await))
+            })
+        },
     );
+    // Made at a place of their own: a class is reported once.
+    let rwlocks = || trio(|| RwLock::new(0));
     let (a, b) = (rwlocks(), rwlocks());
     check(
         "tokio-write",
         "write_nested",
-        || block_on(async { drop((a[0].write().await, a[1].write().await)) }),
-        || block_on(async { drop((b[0].write().await, b[1].write_nested(1).await)) }),
+        || {
+            block_on(async {
+                drop((a[0].write().await, a[1].write().await));
+                drop((a[2].write().await, a[0].write().await))
+            })
+        },
+        || {
+            block_on(async {
+                drop((b[0].write().await, b[1].write_nested(1).await));
+                drop((b[2].write().await, b[0].write_nested(1).await))
+            })
+        },
     );
 }
 
@@ -115,50 +187,98 @@ fn check_held_level(name: &'static str, method: &str, held: impl FnOnce() + Send
 fn a_nested_acquisition_is_held_at_its_level() {
     use lockorder::parking_lot::{Mutex, ReentrantMutex, RwLock};
     let _global = global_state();
-    let (a, b) = (pair(|| Mutex::new(0)), pair(|| Mutex::new(0)));
+    let (a, b) = (trio(|| Mutex::new(0)), trio(|| Mutex::new(0)));
     check_held_level(
         "pl-mutex-level",
         "lock_nested",
-        || drop((a[0].lock_nested(1), a[1].lock_nested(1))),
-        || drop((b[0].lock_nested(1), b[1].lock_nested(2))),
+        || {
+            drop((a[0].lock_nested(1), a[1].lock_nested(1)));
+            drop((a[2].lock_nested(1), a[0].lock_nested(1)))
+        },
+        || {
+            drop((b[0].lock_nested(1), b[1].lock_nested(2)));
+            drop((b[2].lock_nested(1), b[0].lock_nested(2)))
+        },
     );
-    let (a, b) = (pair(|| RwLock::new(0)), pair(|| RwLock::new(0)));
+    let (a, b) = (trio(|| RwLock::new(0)), trio(|| RwLock::new(0)));
     check_held_level(
         "pl-rwlock-level",
         "write_nested",
-        || drop((a[0].read_nested(1), a[1].write_nested(1))),
-        || drop((b[0].read_nested(1), b[1].write_nested(2))),
+        || {
+            drop((a[0].read_nested(1), a[1].write_nested(1)));
+            drop((a[2].read_nested(1), a[0].write_nested(1)))
+        },
+        || {
+            drop((b[0].read_nested(1), b[1].write_nested(2)));
+            drop((b[2].read_nested(1), b[0].write_nested(2)))
+        },
     );
-    let (a, b) = (pair(|| ReentrantMutex::new(0)), pair(|| ReentrantMutex::new(0)));
+    let (a, b) = (trio(|| ReentrantMutex::new(0)), trio(|| ReentrantMutex::new(0)));
     check_held_level(
         "pl-reentrant-level",
         "lock_nested",
-        || drop((a[0].lock_nested(1), a[1].lock_nested(1))),
-        || drop((b[0].lock_nested(1), b[1].lock_nested(2))),
+        || {
+            drop((a[0].lock_nested(1), a[1].lock_nested(1)));
+            drop((a[2].lock_nested(1), a[0].lock_nested(1)))
+        },
+        || {
+            drop((b[0].lock_nested(1), b[1].lock_nested(2)));
+            drop((b[2].lock_nested(1), b[0].lock_nested(2)))
+        },
     );
 
     // An async acquisition is checked at the call and held from its first
     // poll: the level must reach both.
-    let (a, b) = (pair(|| lockorder::tokio::Mutex::new(0)), pair(|| lockorder::tokio::Mutex::new(0)));
+    let (a, b) = (trio(|| lockorder::tokio::Mutex::new(0)), trio(|| lockorder::tokio::Mutex::new(0)));
     check_held_level(
         "tokio-mutex-level",
         "lock_nested",
-        || block_on(async { drop((a[0].lock_nested(1).await, a[1].lock_nested(1).await)) }),
-        || block_on(async { drop((b[0].lock_nested(1).await, b[1].lock_nested(2).await)) }),
+        || {
+            block_on(async {
+                drop((a[0].lock_nested(1).await, a[1].lock_nested(1).await));
+                drop((a[2].lock_nested(1).await, a[0].lock_nested(1).await))
+            })
+        },
+        || {
+            block_on(async {
+                drop((b[0].lock_nested(1).await, b[1].lock_nested(2).await));
+                drop((b[2].lock_nested(1).await, b[0].lock_nested(2).await))
+            })
+        },
     );
-    let (a, b) = (pair(|| lockorder::tokio::RwLock::new(0)), pair(|| lockorder::tokio::RwLock::new(0)));
+    let (a, b) = (trio(|| lockorder::tokio::RwLock::new(0)), trio(|| lockorder::tokio::RwLock::new(0)));
     check_held_level(
         "tokio-read-level",
         "read_nested",
-        || block_on(async { drop((a[0].write_nested(1).await, a[1].read_nested(1).await)) }),
-        || block_on(async { drop((b[0].write_nested(1).await, b[1].read_nested(2).await)) }),
+        || {
+            block_on(async {
+                drop((a[0].write_nested(1).await, a[1].read_nested(1).await));
+                drop((a[2].write_nested(1).await, a[0].read_nested(1).await))
+            })
+        },
+        || {
+            block_on(async {
+                drop((b[0].write_nested(1).await, b[1].read_nested(2).await));
+                drop((b[2].write_nested(1).await, b[0].read_nested(2).await))
+            })
+        },
     );
-    let (a, b) = (pair(|| lockorder::tokio::RwLock::new(0)), pair(|| lockorder::tokio::RwLock::new(0)));
+    let (a, b) = (trio(|| lockorder::tokio::RwLock::new(0)), trio(|| lockorder::tokio::RwLock::new(0)));
     check_held_level(
         "tokio-write-level",
         "write_nested",
-        || block_on(async { drop((a[0].read_nested(1).await, a[1].write_nested(1).await)) }),
-        || block_on(async { drop((b[0].read_nested(1).await, b[1].write_nested(2).await)) }),
+        || {
+            block_on(async {
+                drop((a[0].read_nested(1).await, a[1].write_nested(1).await));
+                drop((a[2].read_nested(1).await, a[0].write_nested(1).await))
+            })
+        },
+        || {
+            block_on(async {
+                drop((b[0].read_nested(1).await, b[1].write_nested(2).await));
+                drop((b[2].read_nested(1).await, b[0].write_nested(2).await))
+            })
+        },
     );
 }
 
@@ -188,10 +308,16 @@ static INNER: LockClass = LockClass::new("inner");
 fn reads_without_a_nested_form_are_advised_a_class() {
     use lockorder::parking_lot::RwLock;
     let _global = global_state();
-    let locks = pair(|| RwLock::new(0));
-    advised_a_class("pl-upgradable", || drop((locks[0].upgradable_read(), locks[1].upgradable_read())));
-    let locks = pair(|| RwLock::new(0));
-    advised_a_class("pl-recursive", || drop((locks[0].read_recursive(), locks[1].read_recursive())));
+    let locks = trio(|| RwLock::new(0));
+    advised_a_class("pl-upgradable", || {
+        drop((locks[0].upgradable_read(), locks[1].upgradable_read()));
+        drop((locks[2].upgradable_read(), locks[0].upgradable_read()))
+    });
+    let locks = trio(|| RwLock::new(0));
+    advised_a_class("pl-recursive", || {
+        drop((locks[0].read_recursive(), locks[1].read_recursive()));
+        drop((locks[2].read_recursive(), locks[0].read_recursive()))
+    });
 
     let make = |class| RwLock::with_class(class, 0);
     let (outer, inner) = (make(&OUTER), make(&INNER));
@@ -200,18 +326,25 @@ fn reads_without_a_nested_form_are_advised_a_class() {
     silent("pl-recursive-classes", || drop((outer.read_recursive(), inner.read_recursive())));
 }
 
-/// Once-cells have no `_nested` form either: a cell initialized inside
-/// another made at one place is advised a class, which `with_class` gives.
+/// Once-cells have no `_nested` form either: cells made at one place and
+/// nested both ways are advised a class, which `with_class` gives.
 #[test]
 fn once_cells_are_advised_a_class_they_can_be_given() {
     use lockorder::sync::{Once, OnceLock};
     let _global = global_state();
-    let cells = pair(OnceLock::<u8>::new);
-    advised_a_class("once-lock", || assert_eq!(*cells[0].get_or_init(|| *cells[1].get_or_init(|| 1)), 1));
-    let onces = pair(Once::new);
-    advised_a_class("once", || onces[0].call_once(|| onces[1].call_once(|| ())));
-    let onces = pair(lockorder::parking_lot::Once::new);
-    advised_a_class("pl-once", || onces[0].call_once(|| onces[1].call_once(|| ())));
+    let cells = trio(OnceLock::<u8>::new);
+    advised_a_class("once-lock", || {
+        assert_eq!(*cells[0].get_or_init(|| *cells[1].get_or_init(|| 1)), 1);
+        assert_eq!(*cells[2].get_or_init(|| *cells[0].get_or_init(|| 2)), 1);
+    });
+    // A `Once` runs once: one called inside another is first used there,
+    // after it, so by order of first use the class is only ever nested
+    // one way, and that is silent (what a `Once` is advised is checked in
+    // a named class, below).
+    let onces = trio(Once::new);
+    silent("once", || onces[1].call_once(|| onces[0].call_once(|| ())));
+    let onces = trio(lockorder::parking_lot::Once::new);
+    silent("pl-once", || onces[1].call_once(|| onces[0].call_once(|| ())));
 
     let make = |class| OnceLock::<u8>::with_class(class);
     let (outer, inner) = (make(&OUTER), make(&INNER));

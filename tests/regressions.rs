@@ -211,7 +211,9 @@ fn y_class() -> Mutex<()> {
 /// Defect: every class self-order (a lock taken while holding another of
 /// its class) fell into one slot of the thread's class-order cache, so two
 /// classes nested within themselves in turn evicted each other and
-/// re-raised their reports each time.
+/// re-raised their reports each time. (A class nested within itself is
+/// reported once it is nested both ways: here each round nests it one
+/// way, then, on another pair, the other.)
 #[test]
 fn same_class_self_orders_are_each_reported_once() {
     let _global = global_state();
@@ -219,10 +221,12 @@ fn same_class_self_orders_are_each_reported_once() {
     let seen = collect_violations("self-orders");
     on_thread("self-orders", || {
         for _ in 0..100 {
-            let (x1, x2) = (x_class(), x_class());
+            let (x1, x2, x3) = (x_class(), x_class(), x_class());
             nest(&x1, &x2);
-            let (y1, y2) = (y_class(), y_class());
+            nest(&x3, &x1);
+            let (y1, y2, y3) = (y_class(), y_class(), y_class());
             nest(&y1, &y2);
+            nest(&y3, &y1);
         }
     })
     .unwrap();
@@ -303,12 +307,17 @@ fn a_granted_reentry_that_raised_a_report_keeps_the_reacquisition_check() {
     lockorder::set_class_policy(Policy::Warn);
     let seen = collect_violations("reentry");
     // One creation site: one class.
-    let locks: Vec<RwLock<()>> = (0..2).map(|_| RwLock::new(())).collect();
+    let locks: Vec<RwLock<()>> = (0..3).map(|_| RwLock::new(())).collect();
     on_thread("reentry", || {
         let (a, l) = (&locks[0], &locks[1]);
+        // The class nested one way: a lock made and first used later, at a
+        // higher address, held while `a` is taken.
+        drop(a.read());
+        drop((locks[2].read(), a.read()));
         let _a = a.read();
         let _l = l.try_read().expect("no writer");
-        // Granted, but `l` nests in `a`'s class: a class report.
+        // Granted, but `l` nests in `a`'s class the other way: a class
+        // report.
         drop(l.read_recursive());
         // A plain read of a lock this thread reads: reported (and, with
         // no writer queued, granted by parking_lot, so the test goes on).
@@ -330,8 +339,10 @@ fn a_granted_reentry_that_raised_a_report_does_not_let_a_self_deadlock_through()
     let _global = global_state();
     lockorder::set_policy(Policy::Panic);
     lockorder::set_class_policy(Policy::Ignore);
-    let locks: Vec<RwLock<()>> = (0..2).map(|_| RwLock::new(())).collect();
+    let locks: Vec<RwLock<()>> = (0..3).map(|_| RwLock::new(())).collect();
     let (a, l) = (&locks[0], &locks[1]);
+    drop(a.read());
+    drop((locks[2].read(), a.read()));
     let _a = a.read();
     let _l = l.try_read().expect("no writer");
     drop(l.read_recursive());

@@ -120,6 +120,40 @@ impl RefusalCache {
     }
 }
 
+/// A per-thread, direct-mapped cache of the ways of nesting a class within
+/// itself known to be recorded (see `classes`): a class id with the
+/// directions an acquisition nests in, as a bit set of fewer than 16
+/// values. An eviction only costs a trip to the global table.
+#[derive(Debug)]
+pub(super) struct NestingCache {
+    slots: [Cell<u64>; NESTING_SLOTS],
+}
+
+const NESTING_SLOTS: usize = 64;
+
+impl NestingCache {
+    pub(super) const fn new() -> Self {
+        NestingCache { slots: [const { Cell::new(0) }; NESTING_SLOTS] }
+    }
+
+    /// The entry of `class` nested in the directions `facts`: never 0, as
+    /// class ids start at 1.
+    fn entry(class: u64, facts: u8) -> (usize, u64) {
+        let key = class << 4 | u64::from(facts & 0xf);
+        (spread(key) as usize & (NESTING_SLOTS - 1), key)
+    }
+
+    pub(super) fn contains(&self, class: u64, facts: u8) -> bool {
+        let (slot, key) = Self::entry(class, facts);
+        self.slots[slot].get() == key
+    }
+
+    pub(super) fn insert(&self, class: u64, facts: u8) {
+        let (slot, key) = Self::entry(class, facts);
+        self.slots[slot].set(key);
+    }
+}
+
 /// A per-thread, direct-mapped cache of class ids by (creation site,
 /// named class, nesting level), all by address or value: an entry is
 /// always right (class ids never change), a collision only evicts.

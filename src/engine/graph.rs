@@ -52,7 +52,7 @@ pub(super) struct EdgeRecord {
 pub(super) type Evidence = Arc<EdgeRecord>;
 
 /// One edge of a path found in the graph.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct PathEdge {
     pub(super) from: (LockId, LockInfo),
     pub(super) to: (LockId, LockInfo),

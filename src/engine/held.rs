@@ -35,6 +35,9 @@ pub(super) struct HeldEntry {
     /// The in-edge this acquisition parked in the lock (see `parked`): its
     /// source, and where the source was acquired.
     pub(super) parked: Option<(LockId, &'static Location<'static>)>,
+    /// Where the lock's tracking state is: a lock cannot move while held,
+    /// so two held locks compare by it (same-class nesting, see `classes`).
+    pub(super) addr: usize,
 }
 
 impl HeldEntry {
@@ -46,6 +49,7 @@ impl HeldEntry {
         subclass: 0,
         in_graph: false,
         parked: None,
+        addr: 0,
     };
 
     /// What the entry adds to the held-set hash.
@@ -155,6 +159,8 @@ pub(super) struct HeldStack {
     locks: [Cell<LockInfo>; INLINE],
     /// Read only when the tag says the entry parked an edge.
     parked: [Cell<(LockId, &'static Location<'static>)>; INLINE],
+    /// Read only by the slow path, when two held locks share a class.
+    addrs: [Cell<usize>; INLINE],
 }
 
 impl HeldStack {
@@ -167,6 +173,7 @@ impl HeldStack {
             sites: [const { Cell::new(HeldEntry::EMPTY.acquired_at) }; INLINE],
             locks: [const { Cell::new(HeldEntry::EMPTY.lock) }; INLINE],
             parked: [const { Cell::new((0, HeldEntry::EMPTY.acquired_at)) }; INLINE],
+            addrs: [const { Cell::new(0) }; INLINE],
         }
     }
 
@@ -196,6 +203,7 @@ impl HeldStack {
                 subclass: tag.subclass(),
                 in_graph: tag.in_graph(),
                 parked: tag.parked().then(|| self.parked[i].get()),
+                addr: self.addrs[i].get(),
             });
         }
         Self::get_spilled(i)
@@ -240,6 +248,14 @@ impl HeldStack {
         self.get(i).map_or((HeldEntry::EMPTY.acquired_at, false), |e| (e.acquired_at, e.in_graph))
     }
 
+    /// Where entry `i`'s lock is (`i` must be held).
+    pub(super) fn addr_at(&self, i: usize) -> usize {
+        if i < INLINE && i < self.len() {
+            return self.addrs[i].get();
+        }
+        self.get(i).map_or(0, |e| e.addr)
+    }
+
     /// The edge entry `i` parked, if it did (`i` must be held).
     pub(super) fn parked_at(&self, i: usize) -> Option<(LockId, &'static Location<'static>)> {
         if i < INLINE && i < self.len() {
@@ -274,6 +290,7 @@ impl HeldStack {
             self.ids[i].set(e.id);
             self.locks[i].set(e.lock);
             self.sites[i].set(e.acquired_at);
+            self.addrs[i].set(e.addr);
             if let Some(parked) = e.parked {
                 self.parked[i].set(parked);
             }
@@ -313,11 +330,11 @@ impl HeldStack {
     }
 
     /// [`push`](Self::push) of an entry given field by field, when fewer
-    /// than `INLINE` locks are held.
+    /// than `INLINE` locks are held; `addr` is where the lock is.
     #[inline(always)]
     pub(super) fn push_inline(
         &self,
-        id: LockId,
+        (id, addr): (LockId, usize),
         lock: &LockInfo,
         access: Access,
         site: &'static Location<'static>,
@@ -332,6 +349,8 @@ impl HeldStack {
             self.ids[len].set(id);
             self.locks[len].set(*lock);
         }
+        // Always stored: a lock may have moved since its last hold.
+        self.addrs[len].set(addr);
         self.sites[len].set(site);
         self.tags[len].set(Tag::new(access, subclass, false));
         self.len.set(len + 1);
@@ -344,7 +363,7 @@ impl HeldStack {
     #[inline]
     pub(super) fn push_parked(
         &self,
-        id: LockId,
+        (id, addr): (LockId, usize),
         lock: &LockInfo,
         access: Access,
         site: &'static Location<'static>,
@@ -357,6 +376,7 @@ impl HeldStack {
         self.locks[len].set(lock.read_fresh());
         self.sites[len].set(site);
         self.parked[len].set(parked);
+        self.addrs[len].set(addr);
         self.tags[len].set(Tag::new(access, subclass, false).with_parked(true));
         self.len.set(len + 1);
         self.chain.set(self.chain.get().wrapping_add(HeldEntry::hash(id, subclass)));

@@ -46,6 +46,12 @@ fn enter(state: &LockState, site: &'static Location<'static>) -> Option<crate::r
     }
 }
 
+/// Where a lock is, as held entries keep it.
+#[inline(always)]
+pub(super) fn address(state: &LockState) -> usize {
+    state as *const LockState as usize
+}
+
 /// Raises a violation found on the way in, before the acquisition goes on.
 #[cold]
 #[track_caller]
@@ -95,7 +101,7 @@ pub(crate) fn acquire_nested_at(
         if len != 0 && !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass)) {
             return 0;
         }
-        t.held.push_inline(id, lock, access, site, subclass);
+        t.held.push_inline((id, address(state)), lock, access, site, subclass);
         id
     });
     match fast {
@@ -200,7 +206,9 @@ fn acquire_cold(
         if len != 0 && (len > INLINE || !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass))) {
             return None;
         }
-        let entry = HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false, parked: None };
+        let addr = address(state);
+        let entry =
+            HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false, parked: None, addr };
         Some(if t.held.push(entry) { id } else { 0 })
     });
     match known {
@@ -235,7 +243,7 @@ pub(crate) fn acquired_nested_at(
         if id == 0 || t.held.len() >= INLINE || t.suspended.get() || !installed(t) {
             return 0;
         }
-        t.held.push_inline(id, lock, access, site, subclass);
+        t.held.push_inline((id, address(state)), lock, access, site, subclass);
         id
     });
     match fast {
@@ -263,8 +271,9 @@ fn acquired_cold(
                 return 0;
             }
             let id = parked::settle(state, &t.ids, 0, lock);
+            let (acquired_at, addr) = (site, address(state));
             let entry =
-                HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false, parked: None };
+                HeldEntry { id, lock: *lock, access, acquired_at, subclass, in_graph: false, parked: None, addr };
             if t.held.push(entry) {
                 id
             } else {

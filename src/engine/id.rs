@@ -153,11 +153,56 @@ impl IdBlock {
     }
 }
 
+const MUL_1: u64 = 0xBF58_476D_1CE4_E5B9;
+const MUL_2: u64 = 0x94D0_49BB_1331_11EB;
+
 /// A bijection of `0..2^61` whose outputs for consecutive inputs share no
 /// linear relation (splitmix64's finalizer, kept to 61 bits).
 fn scramble(count: u64) -> LockId {
     let mut x = count & ID_MASK;
-    x = ((x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9)) & ID_MASK;
-    x = ((x ^ (x >> 29)).wrapping_mul(0x94D0_49BB_1331_11EB)) & ID_MASK;
+    x = ((x ^ (x >> 31)).wrapping_mul(MUL_1)) & ID_MASK;
+    x = ((x ^ (x >> 29)).wrapping_mul(MUL_2)) & ID_MASK;
     x ^ (x >> 32)
+}
+
+/// The inverse of an odd multiplier modulo `2^64` (so modulo `2^61` too).
+const fn inverse(a: u64) -> u64 {
+    // Newton's iteration doubles the correct low bits: 3, 6, .., 96.
+    let mut x = a;
+    let mut i = 0;
+    while i < 5 {
+        x = x.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(x)));
+        i += 1;
+    }
+    x
+}
+
+/// The place of lock `id` in the order ids were handed out: the count
+/// [`scramble`]d into it. Ids are allocated on a lock's first
+/// acquisition, from blocks each thread takes in turn, so this is the
+/// order of first use among the locks one thread first used (and, across
+/// threads, the order of their blocks): a key that never changes for a
+/// lock, which same-class nesting is judged by (slow path only).
+pub(super) fn sequence(id: LockId) -> u64 {
+    let mut x = id & ID_MASK;
+    // Each step undoes one of `scramble`'s, last first; a shift of 29 or
+    // more in 61 bits is undone in one or two xors.
+    x ^= x >> 32;
+    x = x.wrapping_mul(inverse(MUL_2)) & ID_MASK;
+    x ^= (x >> 29) ^ (x >> 58);
+    x = x.wrapping_mul(inverse(MUL_1)) & ID_MASK;
+    x ^ (x >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scramble, sequence, ID_MASK};
+
+    #[test]
+    fn the_sequence_of_an_id_is_its_count() {
+        let counts = (0..10_000u64).chain([ID_MASK, ID_MASK - 1, 1 << 40, 0x1234_5678_9abc]);
+        for count in counts {
+            assert_eq!(sequence(scramble(count)), count);
+        }
+    }
 }

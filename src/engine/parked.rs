@@ -140,7 +140,7 @@ pub(super) fn park(
     // Nothing goes in the thread's caches: a lock taken again is rare
     // among new ones, and its next acquisition takes the cold path anyway,
     // to publish the parked edge.
-    t.held.push_parked(id, lock, access, site, subclass, (from, from_site));
+    t.held.push_parked((id, super::hooks::address(state)), lock, access, site, subclass, (from, from_site));
     Some(id)
 }
 

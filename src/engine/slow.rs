@@ -17,8 +17,8 @@ use super::graph::PathEdge;
 use super::held::{acquisition_key, held_locks_of, HeldEntry};
 use super::id::{LockId, LockState, HAS_PENDING};
 use super::thread::{
-    class_of, evidence, exiting, knows_class_edge, learn_class_edge, running_task, thread_name, Suspended, ThreadState,
-    THREAD,
+    class_of, evidence, exiting, knows_class_edge, knows_nesting, learn_class_edge, learn_nesting, running_task,
+    thread_name, Suspended, ThreadState, THREAD,
 };
 use super::Access;
 use super::{parked, registry};
@@ -42,6 +42,9 @@ enum Learn {
     /// The refused class order (the instance orders were all recorded).
     /// Classes are never dropped: a class cycle stands for good.
     ClassEdge(ClassId, ClassId),
+    /// A class nested within itself in these directions (recorded: only
+    /// the first acquisition that completes both ways is reported).
+    Nesting(ClassId, u8),
 }
 
 /// What is being acquired.
@@ -51,6 +54,8 @@ struct Attempt {
     access: Access,
     subclass: u8,
     site: &'static Location<'static>,
+    /// Where the lock is.
+    addr: usize,
 }
 
 #[track_caller]
@@ -77,7 +82,7 @@ pub(super) fn acquire(
         }
         super::task::apply_released();
     }
-    let attempt = Attempt { lock, access, subclass, site };
+    let attempt = Attempt { lock, access, subclass, site, addr: super::hooks::address(state) };
     let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, &attempt)));
     let Ok((chain, Inspected { id, found, learn_chain })) = inspected else {
         return 0;
@@ -97,9 +102,16 @@ pub(super) fn acquire(
                     t.known_chains.insert(chain, acquisition_key(id, subclass));
                 }
             }
+            Learn::Nesting(class, facts) => {
+                learn_nesting(t, class, facts);
+                if learn_chain {
+                    t.known_chains.insert(chain, acquisition_key(id, subclass));
+                }
+            }
         });
     }
-    let entry = HeldEntry { id, lock, access, acquired_at: site, subclass, in_graph: false, parked: None };
+    let addr = attempt.addr;
+    let entry = HeldEntry { id, lock, access, acquired_at: site, subclass, in_graph: false, parked: None, addr };
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
 }
 
@@ -254,6 +266,11 @@ fn record_instance_orders(
 /// Records the class order of every held lock into the acquired one's
 /// class; the first that would close a cycle of classes is reported.
 ///
+/// A held lock of the same class (by creation site, at the same nesting
+/// level) is judged by the order of the two instances instead (see
+/// `classes::nest`): the acquisition that nests the class both ways by
+/// every key is reported, and before any cycle of classes.
+///
 /// A held lock whose instance order into this one stands refused is passed
 /// by: that inversion was reported already, its class order would only
 /// report it again. A lock in no class (made by `Default` or `From`, see
@@ -266,6 +283,7 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cy
     let wanted = report::wanted(kind);
     let to = class_of(t, &attempt.lock, attempt.subclass);
     let mut refused: Option<(usize, ClassId, Vec<PathEdge>)> = None;
+    let mut nested: Option<(usize, u8, Vec<PathEdge>)> = None;
     for i in 0..t.held.len() {
         let source = t.held.id_at(i);
         if source == 0 || source == id || refusal_stands(t, source, id, broken_cycles) {
@@ -276,6 +294,21 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cy
             continue;
         }
         let from = class_of(t, &source_lock, subclass);
+        if from == to && source_lock.class().is_none() {
+            let facts = classes::nesting_facts((source, t.held.addr_at(i)), (id, attempt.addr));
+            if knows_nesting(t, to, facts) {
+                continue;
+            }
+            let (source_site, _) = t.held.site_at(i);
+            let record = evidence(source_site, attempt.site);
+            let edge =
+                PathEdge { from: (source, class_info(&source_lock)), to: (id, class_info(&attempt.lock)), record };
+            match classes::nest(to, facts, edge, wanted && nested.is_none()) {
+                Ok(()) => learn_nesting(t, to, facts),
+                Err(path) => nested = Some((i, facts, path)),
+            }
+            continue;
+        }
         if knows_class_edge(t, from, to) {
             continue;
         }
@@ -302,6 +335,14 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cy
                 refused.get_or_insert((i, from, path));
             }
         }
+    }
+    if let Some((index, facts, path)) = nested {
+        let source = t.held.get(index)?;
+        let class_attempt = Attempt { lock: class_info(&attempt.lock), ..*attempt };
+        let this = this_acquisition(class_info(&source.lock), &source, class_attempt);
+        let key = vec![u64::MAX, to, to];
+        let violation = cycle(t, kind, path, this, key).nesting().advising(attempt.access.nested_method());
+        return Some(Found { violation: Some(violation), learn: Learn::Nesting(to, facts) });
     }
     let (index, from, path) = refused?;
     let source = t.held.get(index)?;

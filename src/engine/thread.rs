@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::cache::{spread, spread_target, ClassCache, PairCache, RefusalCache};
+use super::cache::{spread, spread_target, ClassCache, NestingCache, PairCache, RefusalCache};
 use super::classes::{self, ClassId};
 use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
@@ -35,6 +35,8 @@ pub(super) struct ThreadState {
     class_ids: ClassCache,
     /// `(from, to)` class orders known (the slow path).
     known_class_edges: PairCache,
+    /// Ways of nesting a class within itself known (the slow path).
+    known_nestings: NestingCache,
     pub(super) ids: IdBlock,
     /// Set while a handler runs or a report is built: acquisitions made
     /// then are not tracked.
@@ -67,6 +69,7 @@ impl ThreadState {
             refusals: RefusalCache::new(),
             class_ids: ClassCache::new(),
             known_class_edges: PairCache::new(),
+            known_nestings: NestingCache::new(),
             ids: IdBlock::new(),
             suspended: Cell::new(false),
             last_record: LastRecord::new(),
@@ -158,6 +161,18 @@ pub(super) fn knows_class_edge(t: &ThreadState, from: ClassId, to: ClassId) -> b
 /// Remembers that the class order `from -> to` is recorded.
 pub(super) fn learn_class_edge(t: &ThreadState, from: ClassId, to: ClassId) {
     t.known_class_edges.insert(spread(from), spread_target(to));
+}
+
+/// Whether this thread knows that nesting `class` within itself in the
+/// directions `facts` is recorded (see `classes::nest`).
+pub(super) fn knows_nesting(t: &ThreadState, class: ClassId, facts: u8) -> bool {
+    t.known_nestings.contains(class, facts)
+}
+
+/// Remembers that nesting `class` within itself in the directions `facts`
+/// is recorded.
+pub(super) fn learn_nesting(t: &ThreadState, class: ClassId, facts: u8) {
+    t.known_nestings.insert(class, facts);
 }
 
 /// The current thread's name as shown in reports.

@@ -21,8 +21,15 @@ pub enum ViolationKind {
     /// Acquiring a lock would close a cycle in the graph of lock classes
     /// (see [`LockClass`](crate::LockClass)) though not between these
     /// instances: other instances of the same classes, taken the same ways
-    /// on other code paths, can deadlock. A one-edge cycle is a lock taken
-    /// while holding another of its own class, without `lock_nested`.
+    /// on other code paths, can deadlock.
+    ///
+    /// Within one class: a lock taken while holding another of its class
+    /// by creation site, in the opposite order to an earlier nesting of
+    /// the class by every key of the instances (their order of first use
+    /// and their addresses; the earlier nestings are the report's first
+    /// edges), or, in a named class, any lock taken while holding another
+    /// of its class (a one-edge cycle), without `lock_nested`.
+    ///
     /// Its policy is [`class_policy`](crate::class_policy) (by default
     /// `Warn`).
     ClassOrderInversion,
@@ -184,6 +191,9 @@ pub struct Violation {
     /// For a lock taken under another of its class: the method that takes
     /// it at a nesting level, if its type has one for this access.
     nested_method: Option<&'static str>,
+    /// The cycle is a class nested within itself both ways: its first
+    /// edges nested it one way, the last the other.
+    nesting: bool,
     /// What identifies the cycle among those of its sites: the sorted ids
     /// of its locks, or for a lock held across an await a hash of the
     /// await's stack (see [`Violation::site_key`]).
@@ -229,13 +239,19 @@ impl Violation {
     ) -> Violation {
         key.sort_unstable();
         let task = edges.last().and_then(|e| e.task);
-        Violation { kind, edges, held, thread, task, suspension: None, nested_method: None, key }
+        Violation { kind, edges, held, thread, task, suspension: None, nested_method: None, nesting: false, key }
     }
 
     /// This violation, advising `method` (`lock_nested`, ..) when the
     /// attempt takes a lock under another of its class.
     pub(crate) fn advising(mut self, method: Option<&'static str>) -> Violation {
         self.nested_method = method;
+        self
+    }
+
+    /// This violation, of a class nested within itself both ways.
+    pub(crate) fn nesting(mut self) -> Violation {
+        self.nesting = true;
         self
     }
 
@@ -366,7 +382,13 @@ impl Violation {
         let attempt = self.attempt();
         let this = self.who().to_string();
         let mut rows: Vec<(String, String)> = Vec::new();
-        if self.kind == ViolationKind::Reacquire {
+        if self.nesting {
+            // One class: its instances told apart by number.
+            rows.push((format!("lock {} #1", attempt.from), String::new()));
+            rows.push((String::new(), format!("lock {} #2", attempt.to)));
+            rows.push((String::new(), format!("lock {} #1", attempt.from)));
+            rows.push((format!("lock {} #2", attempt.to), String::new()));
+        } else if self.kind == ViolationKind::Reacquire {
             rows.push((format!("lock {}", attempt.from), String::new()));
             rows.push((format!("lock {}", attempt.to), String::new()));
         } else {
@@ -419,6 +441,26 @@ impl fmt::Display for Violation {
                 self.who(),
                 self.attempt().to
             )?,
+            ViolationKind::ClassOrderInversion if self.nesting => {
+                write!(
+                    f,
+                    "lockorder: potential deadlock: {} acquires a lock of class {} while holding another \
+                     of the same class, in the opposite order to {} (by their order of first use and by \
+                     their addresses): two threads nesting these classes so can deadlock; if the order is \
+                     intended, ",
+                    self.who(),
+                    self.attempt().to,
+                    if self.edges.len() > 2 {
+                        "earlier nestings of the class"
+                    } else {
+                        "an earlier nesting of the class"
+                    },
+                )?;
+                match self.nested_method {
+                    Some(method) => writeln!(f, "acquire it with `{method}`")?,
+                    None => writeln!(f, "give one of the two locks its own class with `with_class`")?,
+                }
+            }
             ViolationKind::ClassOrderInversion if self.edges.len() == 1 => {
                 write!(
                     f,

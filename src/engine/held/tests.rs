@@ -50,6 +50,8 @@ fn entry(id: u64, subclass: u8, access: Access) -> HeldEntry {
         subclass,
         in_graph: false,
         parked: None,
+        // Where a lock is never changes while it is held.
+        addr: id as usize ^ 0x5a5a,
     }
 }
 
@@ -59,6 +61,7 @@ fn same(a: &HeldEntry, b: &HeldEntry) -> bool {
         && a.access == b.access
         && a.in_graph == b.in_graph
         && a.parked.map(|p| p.0) == b.parked.map(|p| p.0)
+        && a.addr == b.addr
 }
 
 proptest! {
@@ -74,7 +77,7 @@ proptest! {
                 Op::Push { lock, subclass, access, inline } => {
                     let mut e = entry(POOL[lock], subclass, Access::ALL[access]);
                     if inline && model.len() < INLINE {
-                        stack.push_inline(e.id, &e.lock, e.access, e.acquired_at, e.subclass);
+                        stack.push_inline((e.id, e.addr), &e.lock, e.access, e.acquired_at, e.subclass);
                     } else {
                         // Some entries parked an edge (only the parking path
                         // pushes those, and never inline).
