@@ -22,6 +22,7 @@
 //!     thread: "bank::transfer".into(),
 //!     test: Some("bank::transfer".into()),
 //!     backtrace: vec!["bank::transfer (src/bank.rs:11)".into()],
+//!     frames: Vec::new(),
 //! })?;
 //! // ... another audit -> accounts.
 //! Writer::create(&dir)?.append(&EdgeLine {
@@ -32,6 +33,7 @@
 //!     thread: "audit::sweep".into(),
 //!     test: Some("audit::sweep".into()),
 //!     backtrace: Vec::new(),
+//!     frames: Vec::new(),
 //! })?;
 //!
 //! let merged = Merged::read_dir(&dir).unwrap();
@@ -74,16 +76,19 @@
 mod cycles;
 mod error;
 mod format;
+mod image;
 mod merge;
 mod problem;
 mod read;
 mod report;
+mod symbolize;
 mod test_name;
 mod writer;
 
 pub use self::cycles::{ClassCycle, ClassEdge};
 pub use self::error::RecordError;
 pub use self::format::{Class, EdgeLine, ProcessLine, FORMAT_VERSION};
+pub(crate) use self::image::Image;
 pub use self::merge::{Evidence, Merged, Summary};
 pub use self::problem::{Problem, ProblemKind};
 pub use self::test_name::test_name;
