@@ -51,14 +51,21 @@
 //! line is a header ([`ProcessLine`]):
 //!
 //! ```text
-//! {"type":"process","version":1,"pid":4242,"exe":"target/debug/deps/bank-1a2b","args":["--exact","transfer"],"started_unix_ms":1767225600000}
+//! {"type":"process","version":1,"pid":4242,"exe":"target/debug/deps/bank-1a2b","args":["--exact","transfer"],"started_unix_ms":1767225600000,"build_id":"gnu-build-id:9f2c41d0"}
 //! ```
 //!
 //! then one line per new order between two classes ([`EdgeLine`]):
 //!
 //! ```text
-//! {"type":"edge","from":{"id":"accounts","label":"accounts"},"to":{"id":"src/audit.rs:3:9","label":"src/audit.rs:3:9"},"from_site":"src/bank.rs:10:20","to_site":"src/bank.rs:11:20","thread":"transfer","test":"transfer","backtrace":["bank::transfer (src/bank.rs:11)"]}
+//! {"type":"edge","from":{"id":"accounts","label":"accounts"},"to":{"id":"src/audit.rs:3:9","label":"src/audit.rs:3:9"},"from_site":"src/bank.rs:10:20","to_site":"src/bank.rs:11:20","thread":"transfer","test":"transfer","frames":[1690438,1316830,1317439]}
 //! ```
+//!
+//! `frames` is the stack of the acquisition, unresolved: offsets into the
+//! executable `exe` from where it was loaded, innermost first.
+//! [`Merged::cycles`] resolves them against `exe` when its build id is
+//! still `build_id`. Where a process cannot record offsets (on other
+//! systems than Linux) it writes resolved `"backtrace"` lines instead, as
+//! records of earlier versions did; both read the same way.
 //!
 //! A class ([`Class`]) is identified by its `id`: the class name for a named
 //! class, else the creation site `file:line:col`, with `#<level>` appended
