@@ -251,12 +251,12 @@ impl Violation {
     }
 
     /// How edge `i`'s `from` was held, or `lock` when not known.
-    fn from_verb(&self, i: usize) -> &'static str {
+    fn held_verb_of(&self, i: usize) -> &'static str {
         self.accesses.get(i).map_or("lock", |a| a.0)
     }
 
     /// How edge `i`'s `to` was acquired, or `lock` when not known.
-    fn to_verb(&self, i: usize) -> &'static str {
+    fn acquired_verb_of(&self, i: usize) -> &'static str {
         self.accesses.get(i).map_or("lock", |a| a.1)
     }
 
@@ -267,7 +267,7 @@ impl Violation {
         let shared = |verb: &str| matches!(verb, "read" | "async read");
         let n = self.edges.len();
         (0..n)
-            .filter(|&i| shared(self.to_verb(i)) && shared(self.from_verb((i + 1) % n)))
+            .filter(|&i| shared(self.acquired_verb_of(i)) && shared(self.held_verb_of((i + 1) % n)))
             .map(|i| self.edges[i].to)
             .collect()
     }
@@ -407,18 +407,21 @@ impl Violation {
         let this = self.who().to_string();
         let mut rows: Vec<(String, String)> = Vec::new();
         let last = self.edges.len() - 1;
-        let (from_verb, to_verb) = (self.from_verb(last), self.to_verb(last));
+        let (holds, takes) = (self.held_verb_of(last), self.acquired_verb_of(last));
         if self.kind == ViolationKind::Reacquire {
-            rows.push((format!("{from_verb} {}", attempt.from), String::new()));
-            rows.push((format!("{to_verb} {}", attempt.to), String::new()));
+            rows.push((format!("{holds} {}", attempt.from), String::new()));
+            rows.push((format!("{takes} {}", attempt.to), String::new()));
         } else {
             let others = &self.edges[..last];
             // The other side holds `attempt.to` as the first edge's `from`
             // and waits for `attempt.from` as the edge before the attempt;
             // a cycle of one edge (a class to itself) is its own mirror.
-            let (held_verb, wait_verb) =
-                if others.is_empty() { (to_verb, from_verb) } else { (self.from_verb(0), self.to_verb(last - 1)) };
-            rows.push((format!("{from_verb} {}", attempt.from), String::new()));
+            let (held_verb, wait_verb) = if others.is_empty() {
+                (takes, holds)
+            } else {
+                (self.held_verb_of(0), self.acquired_verb_of(last - 1))
+            };
+            rows.push((format!("{holds} {}", attempt.from), String::new()));
             rows.push((String::new(), format!("{held_verb} {}", attempt.to)));
             if others.len() > 1 {
                 let via: Vec<String> = others.iter().map(|e| e.to.to_string()).collect();
@@ -426,7 +429,7 @@ impl Violation {
             } else {
                 rows.push((String::new(), format!("{wait_verb} {}", attempt.from)));
             }
-            rows.push((format!("{to_verb} {}", attempt.to), String::new()));
+            rows.push((format!("{takes} {}", attempt.to), String::new()));
         }
         let others = &self.edges[..self.edges.len() - 1];
         let other = match others.first() {
