@@ -59,7 +59,8 @@ impl Evidence {
 
     /// Why the order's recorded frames were not resolved, in the evidence
     /// of a [`ClassCycle`](super::ClassCycle): the executable is gone, was
-    /// rebuilt since (another build id), or could not be read. The frames
+    /// rebuilt since (another build id), could not be read, or this build
+    /// of lockorder lacks the `cli` feature that resolves. The frames
     /// are then shown as recorded, as offsets into the executable.
     pub fn unresolved(&self) -> Option<&str> {
         self.unresolved.as_deref()

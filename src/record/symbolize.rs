@@ -6,10 +6,14 @@
 //! build id is still the recorded one: a rebuilt or removed executable
 //! would name the wrong functions, so its frames are shown as recorded,
 //! with the reason.
+//!
+//! Resolving needs the `cli` feature (the tool's), so that a test crate
+//! that only records does not build addr2line's loader; without it the
+//! frames stay addresses, and say why.
 
 use std::collections::HashMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::image::identify;
 use super::merge::Evidence;
@@ -22,9 +26,12 @@ pub(super) struct Symbolizer {
 }
 
 /// An executable whose debug information is loaded.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 struct Binary {
+    #[cfg(feature = "cli")]
     loader: addr2line::Loader,
     /// Added to a recorded offset to give an address of the file.
+    #[cfg(feature = "cli")]
     first_vaddr: u64,
 }
 
@@ -66,12 +73,28 @@ impl Binary {
                 identity.build_id
             ));
         }
-        let loader = addr2line::Loader::new(PathBuf::from(exe))
-            .map_err(|e| format!("cannot load the debug information of {exe}: {e}"))?;
-        Ok(Binary { loader, first_vaddr: identity.first_vaddr })
+        Binary::open(exe, identity.first_vaddr)
+    }
+
+    #[cfg(feature = "cli")]
+    fn open(exe: &str, first_vaddr: u64) -> Result<Binary, String> {
+        let loader =
+            addr2line::Loader::new(exe).map_err(|e| format!("cannot load the debug information of {exe}: {e}"))?;
+        Ok(Binary { loader, first_vaddr })
+    }
+
+    #[cfg(not(feature = "cli"))]
+    fn open(_exe: &str, _first_vaddr: u64) -> Result<Binary, String> {
+        Err("resolving needs lockorder's `cli` feature; `lockorder check` resolves them".to_owned())
+    }
+
+    #[cfg(not(feature = "cli"))]
+    fn resolve(&self, _offsets: &[u64]) -> Backtrace {
+        Backtrace::default()
     }
 
     /// The trimmed stack of the return addresses at `offsets`.
+    #[cfg(feature = "cli")]
     fn resolve(&self, offsets: &[u64]) -> Backtrace {
         let mut symbols = Vec::new();
         for &offset in offsets {
@@ -82,7 +105,7 @@ impl Binary {
                 while let Ok(Some(frame)) = frames.next() {
                     let function = frame.function.as_ref().and_then(|f| f.raw_name().ok()).map(|name| demangle(&name));
                     let (file, line) = match frame.location {
-                        Some(location) => (location.file.map(PathBuf::from), location.line),
+                        Some(location) => (location.file.map(std::path::PathBuf::from), location.line),
                         None => (None, None),
                     };
                     symbols.push((function, file, line));
@@ -99,6 +122,7 @@ impl Binary {
 }
 
 /// A symbol's name as backtraces show it: demangled, without its hash.
+#[cfg(feature = "cli")]
 fn demangle(name: &str) -> String {
     format!("{:#}", rustc_demangle::demangle(name))
 }
