@@ -3,6 +3,7 @@
 
 #![cfg(feature = "cli")]
 
+mod common;
 mod record_support;
 
 use std::fs;
@@ -10,7 +11,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::{is_child, run_child};
 use lockorder::record::{Class, Writer};
+use lockorder::sync::Mutex;
 use record_support::{edge, edge_json, TempDir};
 
 fn lockorder(args: &[&str], dir: &Path) -> Output {
@@ -196,4 +199,113 @@ fn dot_renders_svg_when_graphviz_is_installed() {
         let stderr = text(&out.stderr);
         assert!(stderr.contains("Graphviz `dot` is not installed"), "{stderr}");
     }
+}
+
+/// The two locks of the recorded children: created here, so of the same
+/// two classes in every process.
+fn ledger_and_journal() -> (Mutex<()>, Mutex<()>) {
+    (Mutex::new_named("ledger", ()), Mutex::new_named("journal", ()))
+}
+
+/// Takes `first`, then `second` under it: the function the resolved
+/// backtraces must name.
+#[inline(never)]
+fn take_in_order(first: &Mutex<()>, second: &Mutex<()>) {
+    let _first = first.lock().unwrap();
+    let _second = second.lock().unwrap();
+}
+
+#[test]
+fn child_takes_ledger_then_journal() {
+    if is_child() {
+        let (ledger, journal) = ledger_and_journal();
+        take_in_order(&ledger, &journal);
+    }
+}
+
+#[test]
+fn child_takes_journal_then_ledger() {
+    if is_child() {
+        let (ledger, journal) = ledger_and_journal();
+        take_in_order(&journal, &ledger);
+    }
+}
+
+/// Runs the two children with `LOCKORDER_RECORD=dir`: two processes, two
+/// opposite orders.
+fn record_inversion(dir: &Path) {
+    let record = dir.to_str().expect("a UTF-8 temporary directory");
+    for test in ["child_takes_ledger_then_journal", "child_takes_journal_then_ledger"] {
+        run_child(test, &[("LOCKORDER_RECORD", record)]).assert_passed(test);
+    }
+}
+
+#[test]
+fn check_resolves_the_recorded_frames_of_a_cycle_against_the_test_binary() {
+    if !lockorder::enabled() {
+        return; // Nothing is recorded without tracking.
+    }
+    let dir = TempDir::new("cli-frames");
+    record_inversion(dir.path());
+    for file in dir.record_files() {
+        let text = fs::read_to_string(&file).unwrap();
+        let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert!(header["build_id"].is_string(), "{text}");
+        if cfg!(target_os = "linux") {
+            // Unresolved: offsets, no names.
+            assert!(text.contains(r#""frames":["#) && !text.contains(r#""backtrace""#), "{text}");
+        }
+    }
+    let out = lockorder(&["check"], dir.path());
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    for expected in [
+        "cycle: journal -> ledger -> journal",
+        "test `child_takes_ledger_then_journal`",
+        "test `child_takes_journal_then_ledger`",
+        "backtrace:",
+        "cli::take_in_order (tests/cli.rs:",
+        "cli::child_takes_ledger_then_journal (tests/cli.rs:",
+        "cli::child_takes_journal_then_ledger (tests/cli.rs:",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?} in\n{stdout}");
+    }
+    assert!(!stdout.contains("unresolved"), "{stdout}");
+}
+
+/// Rewrites the header of every record file of `dir` with `change`.
+fn change_headers(dir: &TempDir, change: impl Fn(&mut serde_json::Value)) {
+    for file in dir.record_files() {
+        let text = fs::read_to_string(&file).unwrap();
+        let (header, rest) = text.split_once('\n').unwrap();
+        let mut header: serde_json::Value = serde_json::from_str(header).unwrap();
+        change(&mut header);
+        fs::write(&file, format!("{header}\n{rest}")).unwrap();
+    }
+}
+
+#[test]
+fn frames_of_a_rebuilt_or_removed_binary_are_shown_as_recorded_with_the_reason() {
+    if !lockorder::enabled() || !cfg!(target_os = "linux") {
+        return; // Frames are recorded by a tracking build on Linux.
+    }
+    let dir = TempDir::new("cli-stale");
+    record_inversion(dir.path());
+    change_headers(&dir, |h| h["build_id"] = "gnu-build-id:0123".into());
+    let out = lockorder(&["check"], dir.path());
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let exe = std::env::current_exe().unwrap();
+    let changed = format!(
+        "backtrace, unresolved (the executable {} has changed since it was recorded (build gnu-build-id:0123, now gnu-build-id:",
+        exe.display()
+    );
+    assert_eq!(stdout.matches(&changed).count(), 2, "{stdout}");
+    assert!(stdout.contains("): offsets into the executable\n          0: 0x"), "{stdout}");
+    assert!(!stdout.contains("cli::take_in_order"), "{stdout}");
+
+    change_headers(&dir, |h| h["exe"] = "/nonexistent/lockorder-test-binary".into());
+    let stdout = text(&lockorder(&["check"], dir.path()).stdout);
+    let gone = "backtrace, unresolved (the executable /nonexistent/lockorder-test-binary is gone): offsets into the executable";
+    assert_eq!(stdout.matches(gone).count(), 2, "{stdout}");
 }

@@ -121,5 +121,6 @@ fn order(from: Class, to: Class) -> EdgeLine {
         test: test_name(Some(&thread)),
         thread,
         backtrace: vec!["child::write (tests/record_processes.rs:1)".to_owned(); 8],
+        frames: Vec::new(),
     }
 }

@@ -58,4 +58,13 @@ fn opposite_orders_in_two_processes_are_found_by_merging_their_records() {
     assert!(report.contains("child_takes_accounts_then_audit"), "{report}");
     assert!(report.contains("child_takes_audit_then_accounts"), "{report}");
     assert!(report.contains("tests/record_processes_e2e.rs"), "the acquisition sites: {report}");
+    if cfg!(target_os = "linux") {
+        if cfg!(feature = "cli") {
+            // The recorded frames, resolved against this binary.
+            assert!(report.contains("record_processes_e2e::child_takes_audit_then_accounts ("), "{report}");
+        } else {
+            // Without the tool's feature they stay offsets, and say why.
+            assert!(report.contains("resolving needs lockorder's `cli` feature"), "{report}");
+        }
+    }
 }

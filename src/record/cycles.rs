@@ -16,6 +16,7 @@ use petgraph::visit::EdgeRef;
 
 use super::format::Class;
 use super::merge::{Evidence, Merged};
+use super::symbolize::Symbolizer;
 
 /// A part of the graph that holds a cycle.
 enum CyclicPart {
@@ -47,6 +48,7 @@ enum CyclicPart {
 ///         thread: test.into(),
 ///         test: Some(test.into()),
 ///         backtrace: vec![format!("tests::{test} (src/{test}.rs:2)")],
+///         frames: Vec::new(),
 ///     })?;
 /// }
 ///
@@ -137,6 +139,10 @@ impl Merged {
             })
             .collect();
         cycles.sort_by(|a, b| a.classes().map(|c| &c.id).cmp(b.classes().map(|c| &c.id)));
+        let mut symbolizer = Symbolizer::default();
+        for evidence in cycles.iter_mut().flat_map(|c| &mut c.edges).flat_map(|e| &mut e.evidence) {
+            symbolizer.resolve(evidence);
+        }
         cycles
     }
 

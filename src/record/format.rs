@@ -125,6 +125,7 @@ impl fmt::Display for Class {
 /// )
 /// .unwrap();
 /// assert_eq!(header.pid, 42);
+/// assert_eq!(header.build_id, None); // a record of an older lockorder
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessLine {
@@ -138,6 +139,13 @@ pub struct ProcessLine {
     pub args: Vec<String>,
     /// When the file was created, in milliseconds since the Unix epoch.
     pub started_unix_ms: u64,
+    /// Which build of `exe` wrote the file: `gnu-build-id:<hex>` (the ELF
+    /// GNU build-id note), else `size-mtime:<bytes>-<nanoseconds>` of the
+    /// file; `None` when the executable could not be read. `lockorder
+    /// check` resolves the [`frames`](EdgeLine::frames) of the file's
+    /// orders only against a file with the same build id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_id: Option<String>,
 }
 
 impl ProcessLine {
@@ -145,8 +153,17 @@ impl ProcessLine {
     pub(crate) fn current(started_unix_ms: u64) -> ProcessLine {
         let mut args = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
         let argv0 = args.next().unwrap_or_default();
-        let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or(argv0);
-        ProcessLine { version: FORMAT_VERSION, pid: std::process::id(), exe, args: args.collect(), started_unix_ms }
+        let exe_path = std::env::current_exe().ok();
+        let build_id = exe_path.as_deref().and_then(|p| super::image::identify(p).ok()).map(|i| i.build_id);
+        let exe = exe_path.map(|p| p.display().to_string()).unwrap_or(argv0);
+        ProcessLine {
+            version: FORMAT_VERSION,
+            pid: std::process::id(),
+            exe,
+            args: args.collect(),
+            started_unix_ms,
+            build_id,
+        }
     }
 }
 
@@ -169,6 +186,7 @@ impl ProcessLine {
 ///     thread: "bank::transfer".into(),
 ///     test: Some("bank::transfer".into()),
 ///     backtrace: vec!["bank::transfer (src/bank.rs:11)".into()],
+///     frames: Vec::new(),
 /// };
 /// let json = serde_json::to_string(&edge).unwrap();
 /// assert!(json.starts_with(r#"{"from":{"id":"accounts","label":"accounts"}"#));
@@ -190,9 +208,20 @@ pub struct EdgeLine {
     #[serde(default)]
     pub test: Option<String>,
     /// The stack of the acquisition of `to`, innermost frame first, one
-    /// `function (file:line)` per frame.
-    #[serde(default)]
+    /// `function (file:line)` per frame, when the process resolved it
+    /// itself (where [`frames`](EdgeLine::frames) cannot be recorded), or
+    /// once [`Merged::cycles`](super::Merged::cycles) has resolved the
+    /// frames.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backtrace: Vec<String>,
+    /// The stack of the acquisition of `to`, unresolved: the return
+    /// address of each frame in the executable (the header's `exe`),
+    /// innermost first, as an offset from where the executable was loaded
+    /// (its mapping at file offset 0). Recording these costs microseconds
+    /// where resolving costs the process a second; `lockorder check`
+    /// resolves them against the executable when it reports the order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frames: Vec<u64>,
 }
 
 /// One line of a record file, for reading.

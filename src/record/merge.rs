@@ -26,8 +26,10 @@ use crate::Picture;
 pub struct Evidence {
     file: Arc<Path>,
     line: usize,
-    process: Option<Arc<ProcessLine>>,
-    edge: EdgeLine,
+    pub(super) process: Option<Arc<ProcessLine>>,
+    pub(super) edge: EdgeLine,
+    /// Why the recorded frames could not be resolved, when they could not.
+    pub(super) unresolved: Option<String>,
 }
 
 impl Evidence {
@@ -47,9 +49,21 @@ impl Evidence {
         self.process.as_deref()
     }
 
-    /// The line as written: classes, sites, thread, test and backtrace.
+    /// The line as written: classes, sites, thread, test and backtrace;
+    /// in the evidence of a [`ClassCycle`](super::ClassCycle), with its
+    /// recorded [`frames`](EdgeLine::frames) resolved into its
+    /// [`backtrace`](EdgeLine::backtrace) when they could be.
     pub fn edge(&self) -> &EdgeLine {
         &self.edge
+    }
+
+    /// Why the order's recorded frames were not resolved, in the evidence
+    /// of a [`ClassCycle`](super::ClassCycle): the executable is gone, was
+    /// rebuilt since (another build id), could not be read, or this build
+    /// of lockorder lacks the `cli` feature that resolves. The frames
+    /// are then shown as recorded, as offsets into the executable.
+    pub fn unresolved(&self) -> Option<&str> {
+        self.unresolved.as_deref()
     }
 }
 
@@ -72,6 +86,7 @@ impl Evidence {
 ///         thread: "main".into(),
 ///         test: Some(format!("{from}{to}")),
 ///         backtrace: Vec::new(),
+///         frames: Vec::new(),
 ///     })?;
 /// }
 ///
@@ -136,7 +151,8 @@ impl Merged {
             let from = self.node(&edge.from);
             let to = self.node(&edge.to);
             let index = *self.edges.entry((from, to)).or_insert_with(|| self.graph.add_edge(from, to, Vec::new()));
-            let evidence = Evidence { file: records.path.clone(), line, process: records.process.clone(), edge };
+            let evidence =
+                Evidence { file: records.path.clone(), line, process: records.process.clone(), edge, unresolved: None };
             self.graph[index].push(evidence);
         }
     }
@@ -199,6 +215,7 @@ impl Merged {
     ///     thread: "main".into(),
     ///     test: None,
     ///     backtrace: Vec::new(),
+    ///     frames: Vec::new(),
     /// })?;
     /// let dot = Merged::read_dir(&dir).unwrap().picture().to_string();
     /// assert!(dot.contains(r#""a" -> "b";"#));

@@ -22,6 +22,7 @@
 //!     thread: "bank::transfer".into(),
 //!     test: Some("bank::transfer".into()),
 //!     backtrace: vec!["bank::transfer (src/bank.rs:11)".into()],
+//!     frames: Vec::new(),
 //! })?;
 //! // ... another audit -> accounts.
 //! Writer::create(&dir)?.append(&EdgeLine {
@@ -32,6 +33,7 @@
 //!     thread: "audit::sweep".into(),
 //!     test: Some("audit::sweep".into()),
 //!     backtrace: Vec::new(),
+//!     frames: Vec::new(),
 //! })?;
 //!
 //! let merged = Merged::read_dir(&dir).unwrap();
@@ -49,14 +51,21 @@
 //! line is a header ([`ProcessLine`]):
 //!
 //! ```text
-//! {"type":"process","version":1,"pid":4242,"exe":"target/debug/deps/bank-1a2b","args":["--exact","transfer"],"started_unix_ms":1767225600000}
+//! {"type":"process","version":1,"pid":4242,"exe":"target/debug/deps/bank-1a2b","args":["--exact","transfer"],"started_unix_ms":1767225600000,"build_id":"gnu-build-id:9f2c41d0"}
 //! ```
 //!
 //! then one line per new order between two classes ([`EdgeLine`]):
 //!
 //! ```text
-//! {"type":"edge","from":{"id":"accounts","label":"accounts"},"to":{"id":"src/audit.rs:3:9","label":"src/audit.rs:3:9"},"from_site":"src/bank.rs:10:20","to_site":"src/bank.rs:11:20","thread":"transfer","test":"transfer","backtrace":["bank::transfer (src/bank.rs:11)"]}
+//! {"type":"edge","from":{"id":"accounts","label":"accounts"},"to":{"id":"src/audit.rs:3:9","label":"src/audit.rs:3:9"},"from_site":"src/bank.rs:10:20","to_site":"src/bank.rs:11:20","thread":"transfer","test":"transfer","frames":[1690438,1316830,1317439]}
 //! ```
+//!
+//! `frames` is the stack of the acquisition, unresolved: offsets into the
+//! executable `exe` from where it was loaded, innermost first.
+//! [`Merged::cycles`] resolves them against `exe` when its build id is
+//! still `build_id`. Where a process cannot record offsets (on other
+//! systems than Linux) it writes resolved `"backtrace"` lines instead, as
+//! records of earlier versions did; both read the same way.
 //!
 //! A class ([`Class`]) is identified by its `id`: the class name for a named
 //! class, else the creation site `file:line:col`, with `#<level>` appended
@@ -74,16 +83,19 @@
 mod cycles;
 mod error;
 mod format;
+mod image;
 mod merge;
 mod problem;
 mod read;
 mod report;
+mod symbolize;
 mod test_name;
 mod writer;
 
 pub use self::cycles::{ClassCycle, ClassEdge};
 pub use self::error::RecordError;
 pub use self::format::{Class, EdgeLine, ProcessLine, FORMAT_VERSION};
+pub(crate) use self::image::Image;
 pub use self::merge::{Evidence, Merged, Summary};
 pub use self::problem::{Problem, ProblemKind};
 pub use self::test_name::test_name;

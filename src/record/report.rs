@@ -57,6 +57,16 @@ fn write_evidence(f: &mut fmt::Formatter<'_>, evidence: &Evidence) -> fmt::Resul
         edge.from, edge.from_site, edge.to, edge.to_site
     )?;
     writeln!(f, "        recorded at {}:{}", evidence.file().display(), evidence.line())?;
+    if let Some(reason) = evidence.unresolved() {
+        writeln!(f, "        backtrace, unresolved ({reason}): offsets into the executable")?;
+        for (i, offset) in edge.frames.iter().take(SHOWN_FRAMES).enumerate() {
+            writeln!(f, "        {i:>3}: {offset:#x}")?;
+        }
+        if edge.frames.len() > SHOWN_FRAMES {
+            writeln!(f, "             ... {} more frames", edge.frames.len() - SHOWN_FRAMES)?;
+        }
+        return Ok(());
+    }
     if edge.backtrace.is_empty() {
         return writeln!(f, "        no backtrace recorded");
     }

@@ -46,6 +46,7 @@ const NAME_ATTEMPTS: u32 = 64;
 ///     thread: "main".into(),
 ///     test: None,
 ///     backtrace: Vec::new(),
+///     frames: Vec::new(),
 /// })?;
 ///
 /// let merged = Merged::read_dir(&dir).unwrap();

@@ -123,6 +123,12 @@ impl Trace {
         Trace { raw, resolved: OnceCell::new() }
     }
 
+    /// The return address of each frame, innermost first, unresolved.
+    #[cfg_attr(not(feature = "record"), allow(dead_code))]
+    pub(crate) fn addresses(&self) -> impl Iterator<Item = usize> + '_ {
+        self.raw.frames().iter().map(|f| f.ip() as usize)
+    }
+
     /// The trimmed, resolved stack.
     pub(crate) fn resolved(&self) -> &Backtrace {
         self.resolved.get_or_init(|| Backtrace::resolve(&self.raw))
@@ -158,34 +164,46 @@ impl Backtrace {
             // under Miri, whose isolation refuses `getcwd`).
             return Backtrace::default();
         }
-        let here = std::env::current_dir().ok();
         let mut captured = captured.clone();
         captured.resolve();
+        let symbols = captured.frames().iter().flat_map(|frame| frame.symbols()).map(|symbol| {
+            let function = symbol.name().map(|name| format!("{name:#}"));
+            (function, symbol.filename().map(std::path::Path::to_path_buf), symbol.lineno())
+        });
+        Backtrace::trimmed(symbols)
+    }
+
+    /// The frames of `symbols` (function, file, line; innermost first,
+    /// inlined frames each their own), trimmed to the user's code: above
+    /// the runtime's start-up, without this crate's frames, the backtrace
+    /// machinery's and the runtime's, and with files shown relative to the
+    /// working directory when under it.
+    pub(crate) fn trimmed(
+        symbols: impl Iterator<Item = (Option<String>, Option<std::path::PathBuf>, Option<u32>)>,
+    ) -> Backtrace {
+        let here = std::env::current_dir().ok();
         let mut frames = Vec::new();
         let mut in_thread_local_destructor = false;
-        'outer: for frame in captured.frames() {
-            for symbol in frame.symbols() {
-                let Some(name) = symbol.name() else { continue };
-                let function = format!("{name:#}");
-                if function.contains(STACK_BOTTOM) {
-                    break 'outer;
-                }
-                if THREAD_LOCAL_DESTRUCTORS.iter().any(|f| function.contains(f)) {
-                    in_thread_local_destructor = true;
-                    continue;
-                }
-                if HIDDEN_PREFIXES.iter().any(|p| function.starts_with(p)) {
-                    continue;
-                }
-                frames.push(Frame {
-                    function,
-                    file: symbol.filename().map(|f| {
-                        let relative = here.as_deref().and_then(|here| f.strip_prefix(here).ok());
-                        relative.unwrap_or(f).display().to_string()
-                    }),
-                    line: symbol.lineno(),
-                });
+        for (function, file, line) in symbols {
+            let Some(function) = function else { continue };
+            if function.contains(STACK_BOTTOM) {
+                break;
             }
+            if THREAD_LOCAL_DESTRUCTORS.iter().any(|f| function.contains(f)) {
+                in_thread_local_destructor = true;
+                continue;
+            }
+            if HIDDEN_PREFIXES.iter().any(|p| function.starts_with(p)) {
+                continue;
+            }
+            frames.push(Frame {
+                function,
+                file: file.map(|f| {
+                    let relative = here.as_deref().and_then(|here| f.strip_prefix(here).ok());
+                    relative.unwrap_or(&f).display().to_string()
+                }),
+                line,
+            });
         }
         Backtrace { frames, in_thread_local_destructor }
     }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use super::{Backtrace, LockInfo, Trace};
 
 mod held_across_await;
+#[cfg(test)]
+mod tests;
 
 /// What kind of ordering bug a [`Violation`] is.
 #[non_exhaustive]
@@ -198,6 +200,10 @@ pub struct Violation {
     /// of its locks, or for a lock held across an await a hash of the
     /// await's stack (see [`Violation::site_key`]).
     key: Vec<u64>,
+    /// How each edge's `from` was held and its `to` acquired (verbs as in
+    /// [`HeldLock::access`]), in edge order; empty when not known, and
+    /// the scenario then says `lock` for every acquisition.
+    accesses: Vec<(&'static str, &'static str)>,
 }
 
 /// Who holds a blocking lock across an `.await` found when something else
@@ -239,7 +245,52 @@ impl Violation {
     ) -> Violation {
         key.sort_unstable();
         let task = edges.last().and_then(|e| e.task);
-        Violation { kind, edges, held, thread, task, suspension: None, nested_method: None, nesting: false, key }
+        Violation {
+            kind,
+            edges,
+            held,
+            thread,
+            task,
+            suspension: None,
+            nested_method: None,
+            nesting: false,
+            key,
+            accesses: Vec::new(),
+        }
+    }
+
+    /// This violation, knowing how each edge's `from` was held and its
+    /// `to` acquired (one pair of [`HeldLock::access`] verbs per edge, in
+    /// edge order), so that its scenario says `read` and `write`.
+    // The engine's edge records do not carry their accesses yet; until
+    // they do only the tests of the rendering call this.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn with_accesses(mut self, accesses: Vec<(&'static str, &'static str)>) -> Violation {
+        debug_assert_eq!(accesses.len(), self.edges.len());
+        self.accesses = accesses;
+        self
+    }
+
+    /// How edge `i`'s `from` was held, or `lock` when not known.
+    fn held_verb_of(&self, i: usize) -> &'static str {
+        self.accesses.get(i).map_or("lock", |a| a.0)
+    }
+
+    /// How edge `i`'s `to` was acquired, or `lock` when not known.
+    fn acquired_verb_of(&self, i: usize) -> &'static str {
+        self.accesses.get(i).map_or("lock", |a| a.1)
+    }
+
+    /// The locks of the cycle that are both held and waited for shared, by
+    /// a `read` that is not recursive: the cycle deadlocks only if a
+    /// writer queues for such a lock between the two reads.
+    fn reads_needing_a_writer(&self) -> Vec<LockInfo> {
+        let shared = |verb: &str| matches!(verb, "read" | "async read");
+        let n = self.edges.len();
+        (0..n)
+            .filter(|&i| shared(self.acquired_verb_of(i)) && shared(self.held_verb_of((i + 1) % n)))
+            .map(|i| self.edges[i].to)
+            .collect()
     }
 
     /// This violation, advising `method` (`lock_nested`, ..) when the
@@ -382,26 +433,36 @@ impl Violation {
         let attempt = self.attempt();
         let this = self.who().to_string();
         let mut rows: Vec<(String, String)> = Vec::new();
+        let last = self.edges.len() - 1;
+        let (holds, takes) = (self.held_verb_of(last), self.acquired_verb_of(last));
         if self.nesting {
             // One class: its instances told apart by number.
-            rows.push((format!("lock {} #1", attempt.from), String::new()));
-            rows.push((String::new(), format!("lock {} #2", attempt.to)));
-            rows.push((String::new(), format!("lock {} #1", attempt.from)));
-            rows.push((format!("lock {} #2", attempt.to), String::new()));
+            rows.push((format!("{holds} {} #1", attempt.from), String::new()));
+            rows.push((String::new(), format!("{takes} {} #2", attempt.to)));
+            rows.push((String::new(), format!("{takes} {} #1", attempt.from)));
+            rows.push((format!("{takes} {} #2", attempt.to), String::new()));
         } else if self.kind == ViolationKind::Reacquire {
-            rows.push((format!("lock {}", attempt.from), String::new()));
-            rows.push((format!("lock {}", attempt.to), String::new()));
+            rows.push((format!("{holds} {}", attempt.from), String::new()));
+            rows.push((format!("{takes} {}", attempt.to), String::new()));
         } else {
-            let others = &self.edges[..self.edges.len() - 1];
-            rows.push((format!("lock {}", attempt.from), String::new()));
-            rows.push((String::new(), format!("lock {}", attempt.to)));
+            let others = &self.edges[..last];
+            // The other side holds `attempt.to` as the first edge's `from`
+            // and waits for `attempt.from` as the edge before the attempt;
+            // a cycle of one edge (a class to itself) is its own mirror.
+            let (held_verb, wait_verb) = if others.is_empty() {
+                (takes, holds)
+            } else {
+                (self.held_verb_of(0), self.acquired_verb_of(last - 1))
+            };
+            rows.push((format!("{holds} {}", attempt.from), String::new()));
+            rows.push((String::new(), format!("{held_verb} {}", attempt.to)));
             if others.len() > 1 {
                 let via: Vec<String> = others.iter().map(|e| e.to.to_string()).collect();
-                rows.push((String::new(), format!("lock {} (via {})", attempt.from, via.join(", "))));
+                rows.push((String::new(), format!("{wait_verb} {} (via {})", attempt.from, via.join(", "))));
             } else {
-                rows.push((String::new(), format!("lock {}", attempt.from)));
+                rows.push((String::new(), format!("{wait_verb} {}", attempt.from)));
             }
-            rows.push((format!("lock {}", attempt.to), String::new()));
+            rows.push((format!("{takes} {}", attempt.to), String::new()));
         }
         let others = &self.edges[..self.edges.len() - 1];
         let other = match others.first() {
@@ -424,7 +485,15 @@ impl Violation {
             writeln!(f, "{}", format!("      {left:<width$}{right}").trim_end())?;
         }
         writeln!(f)?;
-        writeln!(f, "      *** DEADLOCK ***")
+        writeln!(f, "      *** DEADLOCK ***")?;
+        for lock in self.reads_needing_a_writer() {
+            writeln!(
+                f,
+                "      (deadlocks only if a writer queues for {lock} between the two reads: \
+                 std, parking_lot and tokio `read` block behind a queued writer)"
+            )?;
+        }
+        Ok(())
     }
 }
 

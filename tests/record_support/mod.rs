@@ -62,6 +62,7 @@ pub fn edge(from: &str, to: &str, test: &str) -> EdgeLine {
         thread: test.to_owned(),
         test: Some(test.to_owned()),
         backtrace: vec![format!("tests::{test} (src/{test}.rs:2)"), "tests::run (src/main.rs:9)".to_owned()],
+        frames: Vec::new(),
     }
 }
 
