@@ -282,6 +282,33 @@ fn read_read_inversion_is_reported() {
         let _a = a.read().unwrap();
     });
     assert_cycle(&report, &["ra", "rb"]);
+    // The scenario says how each lock is taken, and that it takes a queued
+    // writer to deadlock.
+    let scenario = &report[report.find("possible deadlock scenario").expect("a scenario")..];
+    assert!(scenario.contains("read rb") && scenario.contains("read ra"), "{report}");
+    assert!(!scenario.contains("lock r"), "{report}");
+    assert!(scenario.contains("deadlocks only if a writer queues for"), "{report}");
+}
+
+/// A write under a read, inverted: the scenario says `read` and `write`
+/// and needs no writer to deadlock.
+#[test]
+fn a_write_read_inversion_says_read_and_write() {
+    let a = lockorder::sync::RwLock::new_named("wa", 0);
+    let b = lockorder::sync::RwLock::new_named("wb", 0);
+    {
+        let _a = a.read().unwrap();
+        let _b = b.write().unwrap();
+    }
+    let report = expect_violation(|| {
+        let _b = b.write().unwrap();
+        let _a = a.write().unwrap();
+    });
+    let scenario = &report[report.find("possible deadlock scenario").expect("a scenario")..];
+    for expected in ["write wb", "write wa", "read wa"] {
+        assert!(scenario.contains(expected), "missing {expected:?}:\n{report}");
+    }
+    assert!(!scenario.contains("writer queues"), "{report}");
 }
 
 const THREADS: usize = 8;

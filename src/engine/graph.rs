@@ -32,6 +32,7 @@ use petgraph::Direction;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::id::LockId;
+use super::Access;
 use crate::report::{LockInfo, Trace};
 use crate::Picture;
 
@@ -42,6 +43,10 @@ use crate::Picture;
 pub(super) struct EdgeRecord {
     pub(super) from_site: &'static Location<'static>,
     pub(super) to_site: &'static Location<'static>,
+    /// How the `from` lock was held and the `to` lock acquired: a property
+    /// of the two sites (each a call of one method), kept for the verbs of
+    /// reports (`read`, `write`).
+    pub(super) accesses: (Access, Access),
     pub(super) thread: Arc<str>,
     /// The tokio task that made the edge, if a task did.
     pub(super) task: Option<u64>,

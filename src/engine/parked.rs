@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use super::graph::{EdgeRecord, Evidence};
 use super::id::{IdBlock, LockId, LockState, PARKED};
-use super::thread::{self, evidence, knows_class_order, ThreadState};
+use super::thread::{self, evidence_of, knows_class_order, ThreadState};
 use super::{registry, Access};
 use crate::report::LockInfo;
 
@@ -136,7 +136,8 @@ pub(super) fn park(
         return None;
     }
     let id = state.allocate_fresh(&t.ids, PARKED)?;
-    state.parked.fill(from, evidence(from_site, site));
+    let from_access = t.held.get(0).map_or(Access::Lock, |e| e.access);
+    state.parked.fill(from, evidence_of((from_site, from_access), (site, access)));
     // Nothing goes in the thread's caches: a lock taken again is rare
     // among new ones, and its next acquisition takes the cold path anyway,
     // to publish the parked edge.

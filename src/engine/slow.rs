@@ -13,12 +13,12 @@ use rustc_hash::FxHasher;
 
 use super::cache::Refusal;
 use super::classes::{self, class_info, ClassId};
-use super::graph::PathEdge;
+use super::graph::{Evidence, PathEdge};
 use super::held::{acquisition_key, held_locks_of, HeldEntry};
 use super::id::{LockId, LockState, HAS_PENDING};
 use super::thread::{
-    class_of, evidence, exiting, knows_class_edge, knows_nesting, learn_class_edge, learn_nesting, running_task,
-    thread_name, Suspended, ThreadState, THREAD,
+    class_of, evidence, evidence_of, exiting, knows_class_edge, knows_nesting, learn_class_edge, learn_nesting,
+    running_task, thread_name, Suspended, ThreadState, THREAD,
 };
 use super::Access;
 use super::{parked, registry};
@@ -152,6 +152,13 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> Inspected {
     Inspected { id, found, learn_chain }
 }
 
+/// The record of the edge from the held lock at `i` to the attempt's.
+fn edge_evidence(t: &ThreadState, i: usize, attempt: &Attempt) -> Evidence {
+    let (site, _) = t.held.site_at(i);
+    let access = t.held.get(i).map_or(Access::Lock, |e| e.access);
+    evidence_of((site, access), (attempt.site, attempt.access))
+}
+
 /// Whether an async re-acquisition may be waiting for another future of
 /// the same task (see [`Access::may_wait_for_a_sibling`]): only inside a
 /// runtime, where futures are polled side by side. On a plain thread,
@@ -228,7 +235,7 @@ fn record_instance_orders(
             registry::promote(source, source_lock, parked);
             t.held.mark_in_graph(i);
         }
-        let record = evidence(source_site, attempt.site);
+        let record = edge_evidence(t, i, attempt);
         match registry::add_in_edge((source, source_lock), (id, attempt.lock), state, record, wanted) {
             Ok(()) => {
                 t.known_edges.insert(source, id);
@@ -299,8 +306,7 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cy
             if knows_nesting(t, to, facts) {
                 continue;
             }
-            let (source_site, _) = t.held.site_at(i);
-            let record = evidence(source_site, attempt.site);
+            let record = edge_evidence(t, i, attempt);
             let edge =
                 PathEdge { from: (source, class_info(&source_lock)), to: (id, class_info(&attempt.lock)), record };
             match classes::nest(to, facts, edge, wanted && nested.is_none()) {
@@ -312,8 +318,7 @@ fn record_class_orders(t: &ThreadState, id: LockId, attempt: &Attempt, broken_cy
         if knows_class_edge(t, from, to) {
             continue;
         }
-        let (source_site, _) = t.held.site_at(i);
-        let record = evidence(source_site, attempt.site);
+        let record = edge_evidence(t, i, attempt);
         #[cfg(feature = "record")]
         let evidence = record.clone();
         match classes::add_edge((from, class_info(&source_lock)), (to, class_info(&attempt.lock)), record, wanted) {
@@ -361,9 +366,9 @@ fn held_locks(t: &ThreadState) -> Vec<HeldLock> {
 }
 
 /// The edge of the acquisition being attempted, from the held `source`
-/// (shown as `from`).
-fn this_acquisition(from: LockInfo, source: &HeldEntry, attempt: Attempt) -> Edge {
-    Edge {
+/// (shown as `from`), and how each end is taken.
+fn this_acquisition(from: LockInfo, source: &HeldEntry, attempt: Attempt) -> (Edge, (Access, Access)) {
+    let edge = Edge {
         from,
         to: attempt.lock,
         from_acquired_at: source.acquired_at,
@@ -371,12 +376,14 @@ fn this_acquisition(from: LockInfo, source: &HeldEntry, attempt: Attempt) -> Edg
         thread: thread_name(),
         task: running_task(),
         trace: Arc::new(Trace::capture()),
-    }
+    };
+    (edge, (source.access, attempt.access))
 }
 
 fn reacquire(t: &ThreadState, previous: &HeldEntry, attempt: Attempt) -> Violation {
-    let edge = this_acquisition(previous.lock, previous, attempt);
+    let (edge, (held, taken)) = this_acquisition(previous.lock, previous, attempt);
     Violation::new(ViolationKind::Reacquire, vec![edge], held_locks(t), thread_name(), vec![previous.id])
+        .with_accesses(vec![(held.verb(), taken.verb())])
 }
 
 /// The key that tells the cycle `path` apart from others, `start` (the
@@ -387,8 +394,18 @@ fn cycle_key(mut start: Vec<u64>, path: &[PathEdge]) -> Vec<u64> {
     start
 }
 
-/// A violation for the cycle `path` closed by `this`, told apart by `key`.
-fn cycle(t: &ThreadState, kind: ViolationKind, path: Vec<PathEdge>, this: Edge, key: Vec<u64>) -> Violation {
+/// A violation for the cycle `path` closed by `this` (the edge, and how
+/// its `from` is held and its `to` acquired), told apart by `key`.
+fn cycle(
+    t: &ThreadState,
+    kind: ViolationKind,
+    path: Vec<PathEdge>,
+    (this, this_accesses): (Edge, (Access, Access)),
+    key: Vec<u64>,
+) -> Violation {
+    let mut accesses: Vec<(&'static str, &'static str)> =
+        path.iter().map(|p| (p.record.accesses.0.verb(), p.record.accesses.1.verb())).collect();
+    accesses.push((this_accesses.0.verb(), this_accesses.1.verb()));
     let mut edges: Vec<Edge> = path
         .into_iter()
         .map(|p| Edge {
@@ -403,5 +420,5 @@ fn cycle(t: &ThreadState, kind: ViolationKind, path: Vec<PathEdge>, this: Edge, 
         .collect();
     let thread = this.thread.clone();
     edges.push(this);
-    Violation::new(kind, edges, held_locks(t), thread, key)
+    Violation::new(kind, edges, held_locks(t), thread, key).with_accesses(accesses)
 }

@@ -18,6 +18,7 @@ use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
 use super::id::{IdBlock, LockId};
 use super::last_record::{LastRecord, SitePair};
+use super::Access;
 use crate::report::{LockInfo, Trace};
 use crate::LockClass;
 
@@ -195,10 +196,21 @@ fn current_name() -> Arc<str> {
 /// stack is captured (unresolved) by the first such edge.
 #[inline]
 pub(super) fn evidence(from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
+    evidence_of((from_site, Access::Lock), (to_site, Access::Lock))
+}
+
+/// [`evidence`] knowing how the `from` lock is held and the `to` lock
+/// acquired, for the verbs of reports. The accesses are those of the
+/// sites, so the record stays keyed by the sites.
+#[inline]
+pub(super) fn evidence_of(
+    (from_site, from_access): (&'static Location<'static>, Access),
+    (to_site, to_access): (&'static Location<'static>, Access),
+) -> Evidence {
     let key = (from_site as *const Location<'_> as usize, to_site as *const Location<'_> as usize);
     match THREAD.try_with(|t| t.last_record.get(key)) {
         Ok(Some(record)) if record.task == running_task() => record,
-        _ => new_evidence(key, from_site, to_site),
+        _ => new_evidence(key, (from_site, to_site), (from_access, to_access)),
     }
 }
 
@@ -211,10 +223,16 @@ pub(super) fn running_task() -> Option<u64> {
 }
 
 #[cold]
-fn new_evidence(key: SitePair, from_site: &'static Location<'static>, to_site: &'static Location<'static>) -> Evidence {
+fn new_evidence(
+    key: SitePair,
+    (from_site, to_site): (&'static Location<'static>, &'static Location<'static>),
+    accesses: (Access, Access),
+) -> Evidence {
     let task = running_task();
-    let fresh =
-        || Arc::new(EdgeRecord { from_site, to_site, thread: thread_name(), task, trace: Arc::new(Trace::capture()) });
+    let fresh = || {
+        let (thread, trace) = (thread_name(), Arc::new(Trace::capture()));
+        Arc::new(EdgeRecord { from_site, to_site, accesses, thread, task, trace })
+    };
     SLOW.try_with(|s| {
         let known = s.borrow().records.get(&key).cloned();
         let record = match known {
@@ -223,7 +241,7 @@ fn new_evidence(key: SitePair, from_site: &'static Location<'static>, to_site: &
             // stack is shared, the name is this task's.
             Some(record) => {
                 let (thread, trace) = (record.thread.clone(), record.trace.clone());
-                let record = Arc::new(EdgeRecord { from_site, to_site, thread, task, trace });
+                let record = Arc::new(EdgeRecord { from_site, to_site, accesses, thread, task, trace });
                 s.borrow_mut().records.insert(key, record.clone());
                 record
             }

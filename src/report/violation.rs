@@ -262,9 +262,6 @@ impl Violation {
     /// This violation, knowing how each edge's `from` was held and its
     /// `to` acquired (one pair of [`HeldLock::access`] verbs per edge, in
     /// edge order), so that its scenario says `read` and `write`.
-    // The engine's edge records do not carry their accesses yet; until
-    // they do only the tests of the rendering call this.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn with_accesses(mut self, accesses: Vec<(&'static str, &'static str)>) -> Violation {
         debug_assert_eq!(accesses.len(), self.edges.len());
         self.accesses = accesses;
