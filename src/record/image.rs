@@ -147,6 +147,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "reads the executable's path and file, which Miri's isolation forbids")]
     fn this_test_binary_has_an_identity() {
         let exe = std::env::current_exe().unwrap();
         let identity = identify(&exe).unwrap();
