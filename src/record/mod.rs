@@ -95,6 +95,7 @@ mod writer;
 pub use self::cycles::{ClassCycle, ClassEdge};
 pub use self::error::RecordError;
 pub use self::format::{Class, EdgeLine, ProcessLine, FORMAT_VERSION};
+#[cfg(lockorder_tracking)]
 pub(crate) use self::image::Image;
 pub use self::merge::{Evidence, Merged, Summary};
 pub use self::problem::{Problem, ProblemKind};
