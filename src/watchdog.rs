@@ -65,13 +65,7 @@ pub const EXIT_STATUS: i32 = 86;
 /// assert_eq!(*m.lock().unwrap(), 1);
 /// ```
 pub fn start(timeout: Duration) -> bool {
-    #[cfg(lockorder_tracking)]
-    return crate::engine::watchdog::start(timeout, crate::engine::watchdog::Action::Exit);
-    #[cfg(not(lockorder_tracking))]
-    {
-        let _ = timeout;
-        false
-    }
+    arm(timeout, true)
 }
 
 /// [`start`], but the watchdog goes on after a report (each wait is
@@ -83,11 +77,20 @@ pub fn start(timeout: Duration) -> bool {
 /// lockorder::watchdog::start_reporting(std::time::Duration::from_secs(30));
 /// ```
 pub fn start_reporting(timeout: Duration) -> bool {
+    arm(timeout, false)
+}
+
+/// Arms the watchdog, to exit after a report or not; without tracking,
+/// nothing.
+fn arm(timeout: Duration, exit: bool) -> bool {
     #[cfg(lockorder_tracking)]
-    return crate::engine::watchdog::start(timeout, crate::engine::watchdog::Action::Report);
+    {
+        use crate::engine::watchdog::{start, Action};
+        start(timeout, if exit { Action::Exit } else { Action::Report })
+    }
     #[cfg(not(lockorder_tracking))]
     {
-        let _ = timeout;
+        let _ = (timeout, exit);
         false
     }
 }

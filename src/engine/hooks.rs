@@ -52,6 +52,43 @@ pub(super) fn address(state: &LockState) -> usize {
     state as *const LockState as usize
 }
 
+/// What an inline push needs of the lock's orders.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Orders {
+    /// An acquisition: every order from the held set into the lock must be
+    /// known already (the cache knows the pair (held-set hash, lock)).
+    MustBeKnown,
+    /// A `try_*` or the end of a checked async wait: it records none.
+    NoneRecorded,
+}
+
+/// The fast path shared by [`acquire_nested_at`] and
+/// [`acquired_nested_at`]: pushes the lock on the thread's held stack if
+/// it has an id, the stack has room, the running owner's set is installed
+/// and, for an acquisition, its orders are known. Returns its id, or `0`
+/// for the cold path. (`orders` is a constant at each call: inlined, the
+/// other branch is gone.)
+#[inline(always)]
+fn push_inline(
+    t: &super::thread::ThreadState,
+    (state, lock, access, subclass, site): (&LockState, &LockInfo, Access, u8, &'static Location<'static>),
+    orders: Orders,
+) -> LockId {
+    let id = state.settled_id();
+    let len = t.held.len();
+    if id == 0 || len >= INLINE || t.suspended.get() || !installed(t) {
+        return 0;
+    }
+    if orders == Orders::MustBeKnown
+        && len != 0
+        && !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass))
+    {
+        return 0;
+    }
+    t.held.push_inline((id, address(state)), lock, access, site, subclass);
+    id
+}
+
 /// Raises a violation found on the way in, before the acquisition goes on.
 #[cold]
 #[track_caller]
@@ -92,18 +129,7 @@ pub(crate) fn acquire_nested_at(
     subclass: u8,
     site: &'static Location<'static>,
 ) -> LockId {
-    let fast = THREAD.try_with(|t| {
-        let id = state.settled_id();
-        let len = t.held.len();
-        if id == 0 || len >= INLINE || t.suspended.get() || !installed(t) {
-            return 0;
-        }
-        if len != 0 && !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass)) {
-            return 0;
-        }
-        t.held.push_inline((id, address(state)), lock, access, site, subclass);
-        id
-    });
+    let fast = THREAD.try_with(|t| push_inline(t, (state, lock, access, subclass, site), Orders::MustBeKnown));
     match fast {
         Ok(id) if id != 0 => id,
         _ => acquire_cold(state, lock, access, subclass, site),
@@ -238,14 +264,7 @@ pub(crate) fn acquired_nested_at(
     subclass: u8,
     site: &'static Location<'static>,
 ) -> LockId {
-    let fast = THREAD.try_with(|t| {
-        let id = state.settled_id();
-        if id == 0 || t.held.len() >= INLINE || t.suspended.get() || !installed(t) {
-            return 0;
-        }
-        t.held.push_inline((id, address(state)), lock, access, site, subclass);
-        id
-    });
+    let fast = THREAD.try_with(|t| push_inline(t, (state, lock, access, subclass, site), Orders::NoneRecorded));
     match fast {
         Ok(id) if id != 0 => id,
         _ => acquired_cold(state, lock, access, subclass, site),
