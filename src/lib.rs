@@ -76,7 +76,11 @@
 //! - [`set_class_policy`] or `LOCKORDER_CLASSES` choose what a
 //!   class-order inversion does (by default: print it once and go on);
 //!   [`LockClass`] names a class, and `lock_nested` declares an intended
-//!   nesting within one class.
+//!   nesting within one class (nesting within a class is otherwise judged
+//!   by the order of its instances: consistent nesting is silent).
+//! - [`watchdog::start`] or `LOCKORDER_WATCHDOG=<seconds>` report a wait
+//!   for a lock that lasts longer, with the waits it hangs on, and exit the
+//!   process with [`watchdog::EXIT_STATUS`].
 //!
 //! # How it works
 //!
