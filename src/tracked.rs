@@ -23,12 +23,14 @@ use std::marker::PhantomData;
 use std::panic::Location;
 
 mod guard;
+mod pseudo;
 #[cfg(feature = "tokio")]
 mod task;
 #[cfg(feature = "tokio")]
 mod task_token;
 
 pub(crate) use self::guard::{Release, ReleaseOnUnwind, TrackedGuard};
+pub(crate) use self::pseudo::{PseudoLock, WaitKind};
 #[cfg(feature = "tokio")]
 pub(crate) use self::task::TaskSet;
 #[cfg(feature = "tokio")]

@@ -106,6 +106,14 @@ pub(super) fn acquisition_key(id: LockId, subclass: u8) -> u64 {
     HeldEntry::hash(id, subclass)
 }
 
+/// The fast-path cache key of completing the pseudo-lock `id` (see
+/// `slow::complete`): apart from every acquisition key of it, whose
+/// nesting levels stop at 255.
+#[inline]
+pub(super) fn completion_key(id: LockId) -> u64 {
+    id.wrapping_add(1 << 8)
+}
+
 /// The edges of a report of locks held where they should not be (across
 /// an `.await`): each entry's lock, from where it was acquired to `to_site`
 /// (its own site when `None`), made by `who` with the stack `trace`.

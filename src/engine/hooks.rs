@@ -9,7 +9,7 @@
 
 use std::panic::Location;
 
-use super::held::{acquisition_key, HeldEntry, INLINE};
+use super::held::{acquisition_key, completion_key, HeldEntry, INLINE};
 use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::THREAD;
 use super::{parked, registry, slow, Access};
@@ -339,6 +339,32 @@ fn release_cold(state: &LockState, id: LockId, popped: Option<bool>) {
     if in_graph == Some(true) {
         state.set_flag(IN_GRAPH);
     }
+}
+
+/// Records the completion of the pseudo-lock of `state` (a send, a
+/// notification; see `tracked::pseudo`) under this thread's held locks.
+///
+/// Nothing is held, or the cache knows the pair (held-set hash,
+/// completion): nothing global is touched. Else the slow path orders each
+/// held lock after the pseudo-lock.
+#[track_caller]
+#[inline]
+pub(crate) fn complete(state: &LockState, wait: &LockInfo) {
+    let known = THREAD.try_with(|t| {
+        let id = state.settled_id();
+        t.held.len() == 0
+            || t.suspended.get()
+            || (id != 0 && installed(t) && t.known_chains.contains(t.held.chain(), completion_key(id)))
+    });
+    if known == Ok(false) {
+        complete_cold(state, wait, Location::caller());
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn complete_cold(state: &LockState, wait: &LockInfo, site: &'static Location<'static>) {
+    slow::complete(state, *wait, site);
 }
 
 /// Forgets a lock that is being dropped.

@@ -46,7 +46,7 @@ pub(crate) mod watchdog;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::classes::picture as class_picture;
 #[cfg(lockorder_tracking)]
-pub(crate) use self::hooks::{acquire, acquire_nested, acquired, dropped, release};
+pub(crate) use self::hooks::{acquire, acquire_nested, acquired, complete, dropped, release};
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::hooks::{acquired_nested_at, check, recheck};
 #[cfg(lockorder_tracking)]
@@ -107,11 +107,22 @@ pub(crate) enum Access {
     /// (`write_owned`).
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     AsyncWriteOwned,
+    /// A wait for a pseudo-lock (see `tracked::pseudo`): joining a thread,
+    /// receiving from a channel, waiting on a condvar. Held only for the
+    /// wait itself.
+    Wait,
+    /// A thread's hold of its own end, from its start to its end: what it
+    /// acquires is ordered after it. It blocks nothing while held.
+    Run,
+    /// The completion of a pseudo-lock (a send, a notification, a thread's
+    /// end) under the locks held then: the edge goes from the pseudo-lock
+    /// to each of them.
+    Complete,
 }
 
 impl Access {
     /// Every access, in declaration order: `ALL[a as usize] == a`.
-    pub(super) const ALL: [Access; 13] = [
+    pub(super) const ALL: [Access; 16] = [
         Access::Lock,
         Access::Read,
         Access::Write,
@@ -125,6 +136,9 @@ impl Access {
         Access::AsyncLockOwned,
         Access::AsyncReadOwned,
         Access::AsyncWriteOwned,
+        Access::Wait,
+        Access::Run,
+        Access::Complete,
     ];
 
     /// The verb reports use for this access.
@@ -140,6 +154,9 @@ impl Access {
             Access::AsyncLock | Access::AsyncLockOwned => "async lock",
             Access::AsyncRead | Access::AsyncReadOwned => "async read",
             Access::AsyncWrite | Access::AsyncWriteOwned => "async write",
+            Access::Wait => "wait for",
+            Access::Run => "run as",
+            Access::Complete => "complete",
         }
     }
 
@@ -150,7 +167,12 @@ impl Access {
             Access::Lock | Access::AsyncLock | Access::AsyncLockOwned | Access::Reentrant => Some("lock_nested"),
             Access::Read | Access::AsyncRead | Access::AsyncReadOwned => Some("read_nested"),
             Access::Write | Access::AsyncWrite | Access::AsyncWriteOwned => Some("write_nested"),
-            Access::Once | Access::ReadRecursive | Access::Upgradable => None,
+            Access::Once
+            | Access::ReadRecursive
+            | Access::Upgradable
+            | Access::Wait
+            | Access::Run
+            | Access::Complete => None,
         }
     }
 
@@ -184,7 +206,8 @@ impl Access {
     }
 
     /// Whether a holder blocks its thread while waiting: every lock but the
-    /// async ones. Such a lock held across an `.await` can hang the thread
+    /// async ones and a thread's hold of its own end (which nobody else
+    /// acquires: joining it waits for it instead). Such a lock held across an `.await` can hang the thread
     /// of another task that waits for it.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn blocks_thread(self) -> bool {
@@ -196,6 +219,7 @@ impl Access {
                 | Access::AsyncLockOwned
                 | Access::AsyncReadOwned
                 | Access::AsyncWriteOwned
+                | Access::Run
         )
     }
 }

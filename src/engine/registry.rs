@@ -146,6 +146,17 @@ pub(super) fn add_in_edge(
     Ok(())
 }
 
+/// Records `from -> to` between two promoted locks (a completion's, see
+/// `slow::complete`); as [`add_in_edge`] when it would close a cycle.
+pub(super) fn add_edge_between_nodes(
+    from: (LockId, LockInfo),
+    to: (LockId, LockInfo),
+    record: Evidence,
+    report: bool,
+) -> Result<(), Vec<PathEdge>> {
+    graph().add_edge(from, to, record, report).map(drop)
+}
+
 /// Moves the edge parked in the lock `id` (flagged `PARKED`) where an edge
 /// into it belongs: pending, or in the graph if the lock is there.
 pub(super) fn publish_parked(state: &LockState, id: LockId, lock: LockInfo) {

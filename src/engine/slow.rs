@@ -14,8 +14,8 @@ use rustc_hash::FxHasher;
 use super::cache::Refusal;
 use super::classes::{self, class_info, ClassId};
 use super::graph::{Evidence, PathEdge};
-use super::held::{acquisition_key, held_locks_of, HeldEntry};
-use super::id::{LockId, LockState, HAS_PENDING};
+use super::held::{acquisition_key, completion_key, held_locks_of, HeldEntry};
+use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::{
     class_of, evidence, evidence_of, exiting, knows_class_edge, knows_nesting, learn_class_edge, learn_nesting,
     running_task, thread_name, Suspended, ThreadState, THREAD,
@@ -66,22 +66,7 @@ pub(super) fn acquire(
     subclass: u8,
     site: &'static Location<'static>,
 ) -> LockId {
-    // The running task's set is installed, and guards of this task
-    // dropped by other tasks leave first.
-    #[cfg(feature = "tokio")]
-    {
-        let found = THREAD.try_with(|t| {
-            if super::owner::installed(t) && t.owner.get() & super::owner::ROOT_WAITS == 0 {
-                return None;
-            }
-            super::owner::enter(t, state.load().0, site)
-        });
-        if let Ok(Some(violation)) = found {
-            let _untracked = Suspended::new();
-            report::raise(violation, exiting());
-        }
-        super::task::apply_released();
-    }
+    install_owner(state, site);
     let attempt = Attempt { lock, access, subclass, site, addr: super::hooks::address(state) };
     let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, &attempt)));
     let Ok((chain, Inspected { id, found, learn_chain })) = inspected else {
@@ -113,6 +98,82 @@ pub(super) fn acquire(
     let addr = attempt.addr;
     let entry = HeldEntry { id, lock, access, acquired_at: site, subclass, in_graph: false, parked: None, addr };
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
+}
+
+/// Makes the running task's held set the thread's (see `owner`), and lets
+/// guards of this task dropped by other tasks leave first.
+#[cfg_attr(not(feature = "tokio"), allow(unused_variables))]
+fn install_owner(state: &LockState, site: &'static Location<'static>) {
+    #[cfg(feature = "tokio")]
+    {
+        let found = THREAD.try_with(|t| {
+            if super::owner::installed(t) && t.owner.get() & super::owner::ROOT_WAITS == 0 {
+                return None;
+            }
+            super::owner::enter(t, state.load().0, site)
+        });
+        if let Ok(Some(violation)) = found {
+            let _untracked = Suspended::new();
+            report::raise(violation, exiting());
+        }
+        super::task::apply_released();
+    }
+}
+
+/// Records the completion, at `site`, of the pseudo-lock `wait` (see
+/// `tracked::pseudo`: a send, a notification) under this thread's held
+/// locks: each is ordered after the pseudo-lock, for whoever waits for it
+/// may be waiting for them. Waits held (a thread's own end) take no part.
+/// The first order that would close a cycle is reported, as an
+/// acquisition's is; then this thread does not judge the same completion
+/// under the same held set again.
+pub(super) fn complete(state: &LockState, wait: LockInfo, site: &'static Location<'static>) {
+    install_owner(state, site);
+    let found = THREAD.try_with(|t| {
+        let id = parked::settle(state, &t.ids, 0, &wait);
+        let wanted = report::wanted(ViolationKind::LockOrderInversion);
+        let mut promoted = false;
+        let mut refused: Option<(HeldEntry, Vec<PathEdge>)> = None;
+        for i in 0..t.held.len() {
+            let Some(held) = t.held.get(i) else { continue };
+            if held.id == 0 || held.id == id || held.lock.is_wait() || t.known_edges.contains(id, held.id) {
+                continue;
+            }
+            if !promoted {
+                // A pseudo-lock is dropped with what made it (a channel, a
+                // thread's handle): its node leaves the graph then.
+                registry::promote(id, wait, None);
+                state.set_flag(IN_GRAPH);
+                promoted = true;
+            }
+            if !held.in_graph {
+                let parked = t.held.parked_at(i).map(|(from, from_site)| (from, evidence(from_site, held.acquired_at)));
+                registry::promote(held.id, held.lock, parked);
+                t.held.mark_in_graph(i);
+            }
+            let record = evidence_of((site, Access::Complete), (held.acquired_at, held.access));
+            match registry::add_edge_between_nodes((id, wait), (held.id, held.lock), record, wanted) {
+                Ok(()) => t.known_edges.insert(id, held.id),
+                Err(path) => {
+                    refused.get_or_insert((held, path));
+                }
+            }
+        }
+        t.known_chains.insert(t.held.chain(), completion_key(id));
+        let (held, path) = refused?;
+        wanted.then(|| {
+            let key = cycle_key(vec![id], &path);
+            let completer = HeldEntry { id, lock: wait, access: Access::Complete, acquired_at: site, ..held };
+            let attempt =
+                Attempt { lock: held.lock, access: held.access, subclass: 0, site: held.acquired_at, addr: 0 };
+            let this = this_acquisition(wait, &completer, attempt);
+            cycle(t, ViolationKind::LockOrderInversion, path, this, key)
+        })
+    });
+    if let Ok(Some(violation)) = found {
+        let _untracked = Suspended::new();
+        report::raise(violation, exiting());
+    }
 }
 
 /// What [`inspect`] found of an acquisition.

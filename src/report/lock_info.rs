@@ -14,6 +14,26 @@ use crate::LockClass;
 /// locks of unrelated types never pass for one class.
 static UNCLASSED: LockClass = LockClass::new("(no class)");
 
+/// What a pseudo-lock stands for: a wait that is not for a lock (see
+/// `tracked::pseudo`). Each kind is a class of its own that, like
+/// [`UNCLASSED`], takes part in no class order: two threads spawned at one
+/// site, or two channels made at one, are not one thing to wait for.
+/// Its name is how reports start the pseudo-lock's description.
+pub(crate) mod wait_kind {
+    use crate::LockClass;
+
+    pub(crate) static THREAD_END: LockClass = LockClass::new("the end of the thread spawned at");
+    pub(crate) static MESSAGE: LockClass = LockClass::new("a message on the channel made at");
+    pub(crate) static FREE_SLOT: LockClass = LockClass::new("a free slot in the channel made at");
+    pub(crate) static NOTIFICATION: LockClass = LockClass::new("a notification of the condvar made at");
+    pub(crate) static BARRIER: LockClass = LockClass::new("the other threads at the barrier made at");
+
+    /// Whether `class` is one of the kinds above.
+    pub(crate) fn is_wait_kind(class: &'static LockClass) -> bool {
+        [&THREAD_END, &MESSAGE, &FREE_SLOT, &NOTIFICATION, &BARRIER].iter().any(|kind| std::ptr::eq(*kind, class))
+    }
+}
+
 /// How a lock is named in a report: the name it was given, or the place it
 /// was created.
 ///
@@ -60,9 +80,15 @@ impl LockInfo {
         self.in_class(&UNCLASSED)
     }
 
-    /// Whether the lock takes part in no class order (see [`UNCLASSED`]).
+    /// Whether the lock takes part in no class order (see [`UNCLASSED`]
+    /// and [`wait_kind`]).
     pub(crate) fn is_unclassed(&self) -> bool {
-        self.class.is_some_and(|class| std::ptr::eq(class, &UNCLASSED))
+        self.class.is_some_and(|class| std::ptr::eq(class, &UNCLASSED) || wait_kind::is_wait_kind(class))
+    }
+
+    /// Whether this is a pseudo-lock: a wait that is not for a lock.
+    pub fn is_wait(&self) -> bool {
+        self.class.is_some_and(wait_kind::is_wait_kind)
     }
 
     /// A copy read field by field. A lock just created was written that
@@ -100,11 +126,13 @@ impl LockInfo {
 }
 
 impl fmt::Display for LockInfo {
-    /// The name, or the creation site when the lock has no name.
+    /// The name, or the creation site when the lock has no name; for a
+    /// wait, what it waits for and where that was made.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name {
-            Some(name) => f.write_str(name),
-            None => write!(f, "{}", self.created_at),
+        match (self.name, self.class) {
+            (_, Some(kind)) if self.is_wait() => write!(f, "{} {}", kind.name(), self.created_at),
+            (Some(name), _) => f.write_str(name),
+            (None, _) => write!(f, "{}", self.created_at),
         }
     }
 }

@@ -11,6 +11,7 @@ mod warned;
 pub(crate) use self::backtrace::capture_raw;
 pub use self::backtrace::Backtrace;
 pub(crate) use self::backtrace::Trace;
+pub(crate) use self::lock_info::wait_kind;
 pub use self::lock_info::LockInfo;
 pub use self::policy::{
     class_policy, clear_handler, policy, set_class_policy, set_handler, set_policy, ParsePolicyError, Policy,
