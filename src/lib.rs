@@ -143,6 +143,7 @@ pub mod record;
 mod report;
 mod stats;
 pub mod sync;
+pub mod thread;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod tracked;

@@ -145,6 +145,22 @@ impl LockTracker {
         }
     }
 
+    /// [`LockTracker::acquire`] made at `site`, for a wait that cannot
+    /// forward `#[track_caller]` (it runs in a closure).
+    pub(crate) fn acquire_at(&self, access: Access, site: &'static Location<'static>) -> HeldToken<'_> {
+        #[cfg(lockorder_tracking)]
+        {
+            let id = engine::acquire_nested_at(&self.state, &self.info, access, 0, site);
+            self.about_to_wait(access, site);
+            HeldToken { tracker: self, id }
+        }
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = (access, site);
+            HeldToken { lock: PhantomData }
+        }
+    }
+
     /// [`LockTracker::acquire`] at nesting level `subclass` of the lock's
     /// class.
     #[track_caller]
@@ -184,6 +200,17 @@ impl LockTracker {
     pub(crate) fn release_forgotten(&self) {
         #[cfg(lockorder_tracking)]
         engine::release_forgotten(&self.state);
+    }
+
+    /// [`LockTracker::acquired`] made at `site`.
+    pub(crate) fn acquired_at(&self, access: Access, site: &'static Location<'static>) -> HeldToken<'_> {
+        #[cfg(lockorder_tracking)]
+        return HeldToken { tracker: self, id: engine::acquired_nested_at(&self.state, &self.info, access, 0, site) };
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = (access, site);
+            HeldToken { lock: PhantomData }
+        }
     }
 
     /// Records a successful non-blocking acquisition.
@@ -247,6 +274,23 @@ impl<'a> HeldToken<'a> {
     #[track_caller]
     pub(crate) fn relock(&mut self) {
         self.relock_as(Access::Lock);
+    }
+
+    /// [`relock`](Self::relock) with `between` run while the lock is out
+    /// of the held set: a condition variable's wait for its notification,
+    /// whose own mutex is not held during it.
+    #[track_caller]
+    pub(crate) fn relock_after<R>(&mut self, between: impl FnOnce(&'static Location<'static>) -> R) -> R {
+        #[cfg(lockorder_tracking)]
+        {
+            engine::release(&self.tracker.state, self.id);
+            self.id = 0;
+            let between = between(Location::caller());
+            self.id = engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock);
+            between
+        }
+        #[cfg(not(lockorder_tracking))]
+        between(Location::caller())
     }
 
     /// [`relock`](Self::relock) as `access`: also for a transition that

@@ -46,9 +46,11 @@ pub(crate) mod watchdog;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::classes::picture as class_picture;
 #[cfg(lockorder_tracking)]
-pub(crate) use self::hooks::{acquire, acquire_nested, acquired, complete, dropped, release};
+pub(crate) use self::hooks::{
+    acquire, acquire_nested, acquire_nested_at, acquired, acquired_nested_at, complete, dropped, release,
+};
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
-pub(crate) use self::hooks::{acquired_nested_at, check, recheck};
+pub(crate) use self::hooks::{check, recheck};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::id::{LockId, LockState};
 #[cfg(lockorder_tracking)]
@@ -155,8 +157,8 @@ impl Access {
             Access::AsyncRead | Access::AsyncReadOwned => "async read",
             Access::AsyncWrite | Access::AsyncWriteOwned => "async write",
             Access::Wait => "wait for",
-            Access::Run => "run as",
-            Access::Complete => "complete",
+            Access::Run => "run until",
+            Access::Complete => "deliver",
         }
     }
 

@@ -393,35 +393,46 @@ impl Violation {
     fn write_edges(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let last = self.edges.len() - 1;
         for (i, e) in self.edges.iter().enumerate() {
-            if i == last {
-                writeln!(f, "  [{}] {} -> {}  (this acquisition)", i + 1, e.from, e.to)?;
-                writeln!(
-                    f,
-                    "      {} holds {} (acquired at {}) and is acquiring {} at {}",
-                    e.who(),
-                    e.from,
-                    e.from_acquired_at,
-                    e.to,
-                    e.to_acquired_at
-                )?;
+            let now = i == last;
+            let this = if now { "  (this acquisition)" } else { "" };
+            writeln!(f, "  [{}] {} -> {}{this}", i + 1, e.from, e.to)?;
+            writeln!(f, "      {}", self.edge_story(i, now))?;
+            if now {
                 writeln!(f, "      backtrace of this acquisition:")?;
             } else {
-                writeln!(f, "  [{}] {} -> {}", i + 1, e.from, e.to)?;
-                writeln!(
-                    f,
-                    "      {} held {} (acquired at {}) and then acquired {} at {}",
-                    e.who(),
-                    e.from,
-                    e.from_acquired_at,
-                    e.to,
-                    e.to_acquired_at
-                )?;
                 writeln!(f, "      backtrace when this order was first seen:")?;
             }
             write!(f, "{}", e.backtrace())?;
             writeln!(f)?;
         }
         Ok(())
+    }
+
+    /// What the `i`-th edge's thread did, in the present tense for the
+    /// acquisition being made (`now`). Edges of waits read as waits: a
+    /// thread's own end is where it started, a completion (a send, a
+    /// notification) is delivered under the locks held then.
+    fn edge_story(&self, i: usize, now: bool) -> String {
+        let e = &self.edges[i];
+        let (who, from, to) = (e.who(), e.from, e.to);
+        let (from_at, to_at) = (e.from_acquired_at, e.to_acquired_at);
+        let then = match (self.acquired_verb_of(i), now) {
+            ("wait for", true) => format!("is waiting for {to} at {to_at}"),
+            ("wait for", false) => format!("waited for {to} at {to_at}"),
+            (_, true) => format!("is acquiring {to} at {to_at}"),
+            (_, false) => format!("acquired {to} at {to_at}"),
+        };
+        match (self.held_verb_of(i), now) {
+            ("run until", _) => format!("{who}, which runs until {from}, {then}"),
+            ("deliver", true) => {
+                format!("{who} holds {to} (acquired at {to_at}) and is delivering {from} at {from_at}")
+            }
+            ("deliver", false) => {
+                format!("{who} held {to} (acquired at {to_at}) and then delivered {from} at {from_at}")
+            }
+            (_, true) => format!("{who} holds {from} (acquired at {from_at}) and {then}"),
+            (_, false) => format!("{who} held {from} (acquired at {from_at}) and then {then}"),
+        }
     }
 
     /// Two columns: this thread, and the other thread(s) that complete the

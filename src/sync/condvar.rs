@@ -5,7 +5,7 @@ use std::sync::{LockResult, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
 
 use super::MutexGuard;
-use crate::tracked::{Guard, HeldToken, ReleaseOnUnwind};
+use crate::tracked::{Guard, HeldToken, PseudoLock, ReleaseOnUnwind, WaitKind};
 
 /// A condition variable for [`Mutex`](super::Mutex): a drop-in for
 /// [`std::sync::Condvar`].
@@ -32,9 +32,9 @@ use crate::tracked::{Guard, HeldToken, ReleaseOnUnwind};
 /// let guard = cvar.wait_while(ready.lock().unwrap(), |ready| !*ready).unwrap();
 /// assert!(*guard);
 /// ```
-#[derive(Default)]
 pub struct Condvar {
     inner: std::sync::Condvar,
+    notification: PseudoLock,
 }
 
 /// Checks the mutex's re-acquisition while it is still held, runs `wait`
@@ -49,13 +49,22 @@ pub struct Condvar {
 #[track_caller]
 fn park<'a, T: ?Sized, R>(
     guard: MutexGuard<'a, T>,
+    notification: Option<&PseudoLock>,
     wait: impl FnOnce(
         std::sync::MutexGuard<'a, T>,
         ReleaseOnUnwind<'_, HeldToken<'a>>,
     ) -> LockResult<(std::sync::MutexGuard<'a, T>, R)>,
 ) -> LockResult<(MutexGuard<'a, T>, R)> {
     let mut held = guard.inner;
-    held.token_mut().relock();
+    // The wait for a notification is checked with the mutex out of the held
+    // set: it is the wait's own, released while it lasts.
+    let _waiting = match notification {
+        Some(notification) => Some(held.token_mut().relock_after(|site| notification.wait_at(site))),
+        None => {
+            held.token_mut().relock();
+            None
+        }
+    };
     let (mut token, inner) = held.into_parts();
     match wait(inner, ReleaseOnUnwind::new(&mut token)) {
         Ok((inner, result)) => Ok((MutexGuard { inner: Guard::new(inner, token) }, result)),
@@ -89,9 +98,10 @@ impl Condvar {
     /// static READY: lockorder::sync::Condvar = lockorder::sync::Condvar::new();
     /// READY.notify_all();
     /// ```
+    #[track_caller]
     #[inline]
     pub const fn new() -> Condvar {
-        Condvar { inner: std::sync::Condvar::new() }
+        Condvar { inner: std::sync::Condvar::new(), notification: PseudoLock::new(WaitKind::Notification) }
     }
 
     /// Blocks until notified, releasing the mutex meanwhile.
@@ -111,7 +121,7 @@ impl Condvar {
     /// See [`Condvar`].
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
-        without_result(park(guard, |g, _| with_unit(self.inner.wait(g))))
+        without_result(park(guard, Some(&self.notification), |g, _| with_unit(self.inner.wait(g))))
     }
 
     /// Blocks while `condition` returns `true`.
@@ -132,7 +142,7 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        without_result(park(guard, |g, mut on_unwind| {
+        without_result(park(guard, Some(&self.notification), |g, mut on_unwind| {
             with_unit(self.inner.wait_while(g, |value| on_unwind.run(|| condition(value))))
         }))
     }
@@ -163,7 +173,7 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         dur: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-        park(guard, |g, _| self.inner.wait_timeout(g, dur))
+        park(guard, None, |g, _| self.inner.wait_timeout(g, dur))
     }
 
     /// Blocks while `condition` returns `true`, for at most `dur`.
@@ -198,7 +208,7 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        park(guard, |g, mut on_unwind| {
+        park(guard, None, |g, mut on_unwind| {
             self.inner.wait_timeout_while(g, dur, |value| on_unwind.run(|| condition(value)))
         })
     }
@@ -210,8 +220,10 @@ impl Condvar {
     /// ```
     /// lockorder::sync::Condvar::new().notify_one();
     /// ```
+    #[track_caller]
     #[inline]
     pub fn notify_one(&self) {
+        self.notification.complete();
         self.inner.notify_one();
     }
 
@@ -222,9 +234,19 @@ impl Condvar {
     /// ```
     /// lockorder::sync::Condvar::new().notify_all();
     /// ```
+    #[track_caller]
     #[inline]
     pub fn notify_all(&self) {
+        self.notification.complete();
         self.inner.notify_all();
+    }
+}
+
+impl Default for Condvar {
+    /// A condition variable made at the caller's location.
+    #[track_caller]
+    fn default() -> Condvar {
+        Condvar::new()
     }
 }
 

@@ -24,6 +24,7 @@ use crate::LockClass;
 
 /// What a pseudo-lock waits for (see `wait_kind` in `report::lock_info`).
 #[derive(Clone, Copy, Debug)]
+#[allow(dead_code)] // until the channel and barrier drop-ins use theirs
 pub(crate) enum WaitKind {
     /// A thread's end: joined by its handle or its scope.
     ThreadEnd,
@@ -77,6 +78,13 @@ impl PseudoLock {
         self.tracker.acquire(Access::Wait)
     }
 
+    /// [`wait`](Self::wait) at `site`: for a wait in a closure (the end of
+    /// a thread scope).
+    #[inline]
+    pub(crate) fn wait_at(&self, site: &'static std::panic::Location<'static>) -> HeldToken<'_> {
+        self.tracker.acquire_at(Access::Wait, site)
+    }
+
     /// Records that this thread completes the wait (sends, notifies) now:
     /// each lock it holds is ordered after this.
     #[track_caller]
@@ -88,9 +96,9 @@ impl PseudoLock {
 
     /// Holds this from now until the token is dropped, ordered before
     /// nothing: a thread's own end, held from its start.
-    #[track_caller]
+    /// The hold starts where the pseudo-lock was made (the spawn).
     #[inline]
     pub(crate) fn run(&self) -> HeldToken<'_> {
-        self.tracker.acquired(Access::Run)
+        self.tracker.acquired_at(Access::Run, self.tracker.info().created_at())
     }
 }
