@@ -24,7 +24,7 @@
 //! A report looks like this (two threads in an ABBA that `Ignore` let go):
 //!
 //! ```text
-//! lockorder watchdog: a wait for a lock has lasted 1s or more
+//! lockorder watchdog: a wait has lasted 1s or more
 //!
 //!   thread `t1` has waited 1.2s to lock accounts (at src/bank.rs:40:25)
 //!       holding ledger (lock, acquired at src/bank.rs:39:25)

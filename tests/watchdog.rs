@@ -61,6 +61,44 @@ fn an_abba_let_through_ends_in_the_watchdogs_report_and_exit_status() {
     }
 }
 
+/// A lock held while joining the thread that waits for it (rustdesk#622's
+/// hang), let through: the watchdog follows the join to the thread's wait
+/// and back, and reports the actual deadlock.
+#[test]
+fn a_join_under_a_lock_its_thread_needs_ends_in_the_watchdogs_report() {
+    if is_child() {
+        let config = Arc::new(Mutex::new_named("watched-config", 0));
+        let guard = config.lock().unwrap();
+        let worker = lockorder::thread::Builder::new()
+            .name("watched-worker".into())
+            .spawn({
+                let config = Arc::clone(&config);
+                move || *config.lock().unwrap() += 1
+            })
+            .unwrap();
+        worker.join().unwrap();
+        drop(guard);
+        unreachable!("the join and the worker deadlock");
+    }
+    let run = run_child(
+        "a_join_under_a_lock_its_thread_needs_ends_in_the_watchdogs_report",
+        &[("LOCKORDER", "ignore"), ("LOCKORDER_WATCHDOG", "0.3")],
+    );
+    assert_eq!(run.status.code(), Some(lockorder::watchdog::EXIT_STATUS), "{run:?}");
+    let report = &run.stderr;
+    for expected in [
+        "*** DEADLOCK: ",
+        "has waited",
+        "for the end of the thread spawned at",
+        "thread `watched-worker` has waited",
+        "to lock watched-config",
+        "watched-config is held by thread `a_join_under_a_lock_its_thread_needs_ends_in_the_watchdogs_report`",
+        "is held by thread `watched-worker`",
+    ] {
+        assert!(report.contains(expected), "missing {expected:?} in:\n{report}");
+    }
+}
+
 /// A tokio task that waits for a tokio mutex it holds itself: the graph
 /// does not judge it (another future of the task might hold the lock), the
 /// watchdog sees the wait last and that its waiter holds the lock.

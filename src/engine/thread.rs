@@ -147,7 +147,11 @@ pub(super) fn knows_class_order(t: &ThreadState, (index, from): (usize, LockId),
 #[cold]
 fn knows_class_order_slow(t: &ThreadState, index: usize, key: OrderKey, to: &LockInfo) -> bool {
     let (from_lock, from_subclass) = t.held.lock_at(index);
-    let known = knows_class_edge(t, class_of(t, &from_lock, from_subclass), class_of(t, to, key.3 as u8));
+    // A lock in no class (a thread's own end, one made by `Default`) has
+    // no class order to record.
+    let known = from_lock.is_unclassed()
+        || to.is_unclassed()
+        || knows_class_edge(t, class_of(t, &from_lock, from_subclass), class_of(t, to, key.3 as u8));
     if known {
         t.last_known_order.set(key);
     }

@@ -221,7 +221,7 @@ fn watch(timeout: Duration, action: Action) {
         table.reported.extend(stuck);
         text
     };
-    let mut text = format!("lockorder watchdog: a wait for a lock has lasted {timeout:?} or more\n{report}");
+    let mut text = format!("lockorder watchdog: a wait has lasted {timeout:?} or more\n{report}");
     if action == Action::Exit {
         let _ = writeln!(text, "lockorder watchdog: exiting with status {EXIT_STATUS}");
     }
@@ -250,12 +250,13 @@ fn describe(table: &Table, first: u64, text: &mut String) -> Vec<u64> {
     let _ = writeln!(text);
     loop {
         let wait = &table.waits[&key];
+        // "has waited 2s to lock A", "has waited 2s for the end of ..".
+        let to = if wait.access == Access::Wait { "for".to_owned() } else { format!("to {}", wait.access.verb()) };
         let _ = writeln!(
             text,
-            "  {} has waited {:.1?} to {} {} (at {})",
+            "  {} has waited {:.1?} {to} {} (at {})",
             wait.waiter,
             wait.since.elapsed(),
-            wait.access.verb(),
             wait.lock,
             wait.site
         );
