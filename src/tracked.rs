@@ -141,7 +141,7 @@ impl LockTracker {
     #[inline(always)]
     fn about_to_wait(&self, access: Access, site: &'static Location<'static>) {
         if engine::watchdog::armed() {
-            engine::watchdog::begin_blocking(&self.state, &self.info, access, site);
+            engine::watchdog::begin_blocking(self.state.id(), &self.info, access, site);
         }
     }
 

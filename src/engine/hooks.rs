@@ -10,7 +10,8 @@
 use std::panic::Location;
 
 use super::held::{acquisition_key, completion_key, HeldEntry, INLINE};
-use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
+use super::id::LockId;
+use super::state::{LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::THREAD;
 use super::{parked, registry, slow, Access};
 use crate::report::LockInfo;
@@ -46,12 +47,6 @@ fn enter(state: &LockState, site: &'static Location<'static>) -> Option<crate::r
     }
 }
 
-/// Where a lock is, as held entries keep it.
-#[inline(always)]
-pub(super) fn address(state: &LockState) -> usize {
-    state as *const LockState as usize
-}
-
 /// What an inline push needs of the lock's orders.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Orders {
@@ -85,7 +80,7 @@ fn push_inline(
     {
         return 0;
     }
-    t.held.push_inline((id, address(state)), lock, access, site, subclass);
+    t.held.push_inline((id, state.address()), lock, access, site, subclass);
     id
 }
 
@@ -232,7 +227,7 @@ fn acquire_cold(
         if len != 0 && (len > INLINE || !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass))) {
             return None;
         }
-        let addr = address(state);
+        let addr = state.address();
         let entry =
             HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false, parked: None, addr };
         Some(if t.held.push(entry) { id } else { 0 })
@@ -290,7 +285,7 @@ fn acquired_cold(
                 return 0;
             }
             let id = parked::settle(state, &t.ids, 0, lock);
-            let (acquired_at, addr) = (site, address(state));
+            let (acquired_at, addr) = (site, state.address());
             let entry =
                 HeldEntry { id, lock: *lock, access, acquired_at, subclass, in_graph: false, parked: None, addr };
             if t.held.push(entry) {

@@ -33,7 +33,13 @@ mod recorder;
 #[cfg(lockorder_tracking)]
 mod registry;
 #[cfg(lockorder_tracking)]
+mod running;
+#[cfg(lockorder_tracking)]
 mod slow;
+#[cfg(lockorder_tracking)]
+mod startup;
+#[cfg(lockorder_tracking)]
+mod state;
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 mod task;
 #[cfg(lockorder_tracking)]
@@ -52,11 +58,13 @@ pub(crate) use self::hooks::{
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::hooks::{check, recheck};
 #[cfg(lockorder_tracking)]
-pub(crate) use self::id::{LockId, LockState};
+pub(crate) use self::id::LockId;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::registry::graph_size;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::registry::picture;
+#[cfg(lockorder_tracking)]
+pub(crate) use self::state::LockState;
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::task::{current_owner, note_await, release_from, Inbox, Owner, TaskHeld};
 #[cfg(lockorder_tracking)]

@@ -21,76 +21,12 @@
 //! Publishing twice is harmless: the registry keeps one edge per pair.
 
 use std::panic::Location;
-use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use std::sync::Arc;
 
-use super::graph::{EdgeRecord, Evidence};
-use super::id::{IdBlock, LockId, LockState, PARKED};
-use super::thread::{self, evidence_of, knows_class_order, ThreadState};
+use super::id::{IdBlock, LockId};
+use super::state::{LockState, PARKED};
+use super::thread::{evidence_of, knows_class_order, ThreadState};
 use super::{registry, Access};
 use crate::report::LockInfo;
-
-/// The slot of a parked edge: the source's id, and the record as a raw
-/// `Arc` (null when empty or taken).
-#[derive(Debug)]
-#[repr(C)]
-pub(crate) struct ParkedEdge {
-    from: AtomicU64,
-    record: AtomicPtr<EdgeRecord>,
-}
-
-impl ParkedEdge {
-    pub(super) const fn new() -> Self {
-        ParkedEdge { from: AtomicU64::new(0), record: AtomicPtr::new(ptr::null_mut()) }
-    }
-
-    /// Fills the slot of a lock whose id this thread has just allocated
-    /// with `PARKED`.
-    fn fill(&self, from: LockId, record: Evidence) {
-        self.from.store(from, Ordering::Relaxed);
-        self.record.store(Arc::into_raw(record).cast_mut(), Ordering::Release);
-    }
-
-    /// Takes the edge of a lock flagged `PARKED`; `None` once it was taken
-    /// (the flag is then cleared). Callers are serialized by the registry,
-    /// so an empty slot with the flag still set is one whose parking thread
-    /// has not filled it yet, a few instructions away.
-    pub(super) fn take(&self, state: &LockState) -> Option<(LockId, Evidence)> {
-        loop {
-            if state.load().1 & PARKED == 0 {
-                return None;
-            }
-            let record = self.record.swap(ptr::null_mut(), Ordering::Acquire);
-            if !record.is_null() {
-                // SAFETY: a non-null slot holds a pointer from
-                // `Arc::into_raw` in `fill`, whose reference keeps the
-                // record alive; the swap took it out of the slot, so this
-                // `Arc` owns that reference and nothing else will use it.
-                // (The Acquire swap pairs with `fill`'s Release store: the
-                // record and `from` are seen as written.) The slot itself
-                // is alive: `self` borrows the lock being acquired.
-                return Some((self.from.load(Ordering::Relaxed), unsafe { Arc::from_raw(record) }));
-            }
-            std::thread::yield_now();
-        }
-    }
-}
-
-impl Drop for ParkedEdge {
-    fn drop(&mut self) {
-        let record = *self.record.get_mut();
-        if !record.is_null() {
-            // SAFETY: a non-null slot holds the reference `fill` stored,
-            // which nobody took (`take` nulls the slot). The lock is being
-            // dropped (`&mut self`): no other thread can reach the slot,
-            // and the store happened before (ending the lock's sharing
-            // synchronized with it), so the reference is given back once,
-            // here.
-            thread::give_back(unsafe { Arc::from_raw(record) });
-        }
-    }
-}
 
 /// The id of a lock this thread is about to hold, allocated with `flags`
 /// if it is new; a parked in-edge goes to the registry first.
@@ -141,7 +77,7 @@ pub(super) fn park(
     // Nothing goes in the thread's caches: a lock taken again is rare
     // among new ones, and its next acquisition takes the cold path anyway,
     // to publish the parked edge.
-    t.held.push_parked((id, super::hooks::address(state)), lock, access, site, subclass, (from, from_site));
+    t.held.push_parked((id, state.address()), lock, access, site, subclass, (from, from_site));
     Some(id)
 }
 
@@ -150,11 +86,13 @@ mod tests {
     use std::panic::Location;
     use std::sync::Arc;
 
-    use super::super::id::{IdBlock, LockState, PARKED};
+    use super::super::graph::EdgeRecord;
+    use super::super::id::IdBlock;
+    use super::super::state::{LockState, PARKED};
     use super::super::thread::evidence;
 
     /// A lock parked with `record`'s edge from `from`.
-    fn parked_lock(ids: &IdBlock, from: u64, record: &Arc<super::EdgeRecord>) -> LockState {
+    fn parked_lock(ids: &IdBlock, from: u64, record: &Arc<EdgeRecord>) -> LockState {
         let state = LockState::new();
         state.allocate_fresh(ids, PARKED).unwrap();
         state.parked.fill(from, record.clone());

@@ -23,7 +23,8 @@ use once_cell::sync::Lazy;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::graph::{Evidence, LockGraph, PathEdge};
-use super::id::{LockId, LockState, HAS_PENDING, PARKED};
+use super::id::LockId;
+use super::state::{LockState, HAS_PENDING, PARKED};
 use crate::report::LockInfo;
 
 /// One shard of the table, for the locks whose ids fall in it.

@@ -15,7 +15,8 @@ use super::cache::Refusal;
 use super::classes::{self, class_info, ClassId};
 use super::graph::{Evidence, PathEdge};
 use super::held::{acquisition_key, completion_key, held_locks_of, HeldEntry};
-use super::id::{LockId, LockState, HAS_PENDING, IN_GRAPH};
+use super::id::LockId;
+use super::state::{LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::{
     class_of, evidence, evidence_of, exiting, knows_class_edge, knows_nesting, learn_class_edge, learn_nesting,
     running_task, thread_name, Suspended, ThreadState, THREAD,
@@ -67,7 +68,7 @@ pub(super) fn acquire(
     site: &'static Location<'static>,
 ) -> LockId {
     install_owner(state, site);
-    let attempt = Attempt { lock, access, subclass, site, addr: super::hooks::address(state) };
+    let attempt = Attempt { lock, access, subclass, site, addr: state.address() };
     let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, &attempt)));
     let Ok((chain, Inspected { id, found, learn_chain })) = inspected else {
         return 0;

@@ -25,8 +25,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::held::{held_edges, held_locks_of, HeldEntry};
-use super::id::{LockId, LockState, IN_GRAPH};
+use super::id::LockId;
 use super::owner::{self, SavedOwner};
+use super::state::{LockState, IN_GRAPH};
 use super::thread::{thread_name, Suspended, THREAD};
 use crate::report::{self, Trace, Violation, ViolationKind};
 

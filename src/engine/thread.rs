@@ -18,6 +18,7 @@ use super::graph::{EdgeRecord, Evidence};
 use super::held::HeldStack;
 use super::id::{IdBlock, LockId};
 use super::last_record::{LastRecord, SitePair};
+pub(super) use super::running::running_task;
 use super::Access;
 use crate::report::{LockInfo, Trace};
 use crate::LockClass;
@@ -216,14 +217,6 @@ pub(super) fn evidence_of(
         Ok(Some(record)) if record.task == running_task() => record,
         _ => new_evidence(key, (from_site, to_site), (from_access, to_access)),
     }
-}
-
-/// The tokio task running on this thread, if any.
-pub(super) fn running_task() -> Option<u64> {
-    #[cfg(feature = "tokio")]
-    return super::owner::running_task();
-    #[cfg(not(feature = "tokio"))]
-    None
 }
 
 #[cold]

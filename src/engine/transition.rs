@@ -8,7 +8,8 @@
 
 use std::panic::Location;
 
-use super::id::{LockId, LockState};
+use super::id::LockId;
+use super::state::LockState;
 use super::thread::THREAD;
 use super::{slow, Access};
 use crate::report::LockInfo;

@@ -29,7 +29,7 @@ use std::{cell::Cell, thread};
 use once_cell::sync::Lazy;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::id::{LockId, LockState};
+use super::id::LockId;
 use super::thread::{running_task, thread_name, THREAD};
 use super::Access;
 use crate::report::LockInfo;
@@ -127,14 +127,14 @@ pub(crate) fn start_from_env() {
     }
 }
 
-/// Registers the wait of this thread for the lock of `state`, about to
-/// block; [`end_blocking`] takes it out.
+/// Registers the wait of this thread for the lock `id`, about to block;
+/// [`end_blocking`] takes it out.
 #[cold]
 #[inline(never)]
-pub(crate) fn begin_blocking(state: &LockState, lock: &LockInfo, access: Access, site: &'static Location<'static>) {
+pub(crate) fn begin_blocking(id: LockId, lock: &LockInfo, access: Access, site: &'static Location<'static>) {
     // The held set has the lock already: a blocking acquisition is pushed
     // before it waits.
-    let key = register(state, lock, access, site, true);
+    let key = register(id, lock, access, site, true);
     let _ = BLOCKING.try_with(|b| b.set(key));
 }
 
@@ -146,18 +146,17 @@ pub(crate) fn end_blocking() {
     }
 }
 
-/// Registers a wait of the running task (or thread) for the lock of
-/// `state`; returns its key for [`end`].
+/// Registers a wait of the running task (or thread) for the lock `id`;
+/// returns its key for [`end`].
 #[cold]
 #[inline(never)]
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-pub(crate) fn begin(state: &LockState, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> u64 {
-    register(state, lock, access, site, false)
+pub(crate) fn begin(id: LockId, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> u64 {
+    register(id, lock, access, site, false)
 }
 
 /// Registers a wait; `pushed` when the newest held entry is this wait's.
-fn register(state: &LockState, lock: &LockInfo, access: Access, site: &'static Location<'static>, pushed: bool) -> u64 {
-    let id = state.load().0;
+fn register(id: LockId, lock: &LockInfo, access: Access, site: &'static Location<'static>, pushed: bool) -> u64 {
     let held = THREAD
         .try_with(|t| {
             let mut len = t.held.len();

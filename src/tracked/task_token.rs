@@ -74,7 +74,7 @@ impl<'a> Checked<'a> {
             let (state, info) = (&self.tracker.state, &self.tracker.info);
             engine::recheck(state, info, (self.access, self.subclass), self.site, self.chain);
             let armed = engine::watchdog::armed();
-            let wait = if armed { engine::watchdog::begin(state, info, self.access, self.site) } else { 0 };
+            let wait = if armed { engine::watchdog::begin(state.id(), info, self.access, self.site) } else { 0 };
             Polled { checked: self, wait }
         }
         #[cfg(not(lockorder_tracking))]
