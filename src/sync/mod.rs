@@ -2,10 +2,12 @@
 //!
 //! Swap `use std::sync::{Mutex, RwLock, ..}` for
 //! `use lockorder::sync::{Mutex, RwLock, ..}`; the signatures, results,
-//! poisoning and `Debug` output are std's.
+//! poisoning and `Debug` output are std's. The channels of [`mpsc`] are
+//! checked too: their blocking waits take part in the lock-order graph.
 
 mod condvar;
 mod lazy_lock;
+pub mod mpsc;
 mod mutex;
 mod once;
 mod once_lock;
