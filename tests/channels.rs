@@ -620,7 +620,7 @@ fn a_recv_that_hangs_is_seen_by_the_watchdog() {
     assert_eq!(run.status.code(), Some(lockorder::watchdog::EXIT_STATUS), "{run:?}");
     // The sender's wait for the lock is the engine's; under load it may
     // start after the watchdog's report, which only this wait must be in.
-    for expected in [&format!("to wait for {MESSAGE} {}:", file!()), "holding watched-state (lock, acquired at"] {
+    for expected in [&format!("for {MESSAGE} {}:", file!()), "holding watched-state (lock, acquired at"] {
         assert!(run.stderr.contains(expected), "missing {expected:?} in:\n{}", run.stderr);
     }
 }

@@ -276,6 +276,18 @@ fn describe(table: &Table, first: u64, text: &mut String) -> Vec<u64> {
                 seen.push(holder);
                 key = holder;
             }
+            // A message, a notification or a barrier's other threads are
+            // held by nobody: they come from another thread's send, notify
+            // or arrival.
+            None if wait.lock.is_wait() && holder_of(table, wait.id).is_none() && !wait.lock.is_thread_end() => {
+                let _ = writeln!(
+                    text,
+                    "      nobody holds {}: it comes from another thread, which is not waiting for anything \
+                     tracked (it may be blocked on something else, or slow)",
+                    wait.lock
+                );
+                return seen;
+            }
             None => {
                 let _ = writeln!(
                     text,

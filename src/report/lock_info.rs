@@ -86,6 +86,12 @@ impl LockInfo {
         self.class.is_some_and(|class| std::ptr::eq(class, &UNCLASSED) || wait_kind::is_wait_kind(class))
     }
 
+    /// Whether this is a thread's end, the one wait a thread holds.
+    #[cfg(lockorder_tracking)]
+    pub(crate) fn is_thread_end(&self) -> bool {
+        self.class.is_some_and(|class| std::ptr::eq(class, &wait_kind::THREAD_END))
+    }
+
     /// Whether this is a pseudo-lock: a wait that is not for a lock.
     pub fn is_wait(&self) -> bool {
         self.class.is_some_and(wait_kind::is_wait_kind)

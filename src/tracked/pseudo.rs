@@ -24,7 +24,6 @@ use crate::LockClass;
 
 /// What a pseudo-lock waits for (see `wait_kind` in `report::lock_info`).
 #[derive(Clone, Copy, Debug)]
-#[allow(dead_code)] // until the channel and barrier drop-ins use theirs
 pub(crate) enum WaitKind {
     /// A thread's end: joined by its handle or its scope.
     ThreadEnd,
