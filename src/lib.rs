@@ -40,6 +40,13 @@
 //! (`lockorder::lock_api`) and tokio (`lockorder::tokio`), with their
 //! features on.
 //!
+//! Waits that are not for a lock are in the same graph: joining a thread
+//! ([`lockorder::thread`](crate::thread), a drop-in for `std::thread`),
+//! receiving from a channel ([`sync::mpsc`]) and waiting on a
+//! [`sync::Condvar`] while holding other locks. A lock held while waiting
+//! for a thread, a message or a notification that needs that lock closes a
+//! cycle through the wait, reported as a lock-order inversion.
+//!
 //! # Cargo features
 //!
 //! - `force`: keep tracking on in builds without debug assertions (release

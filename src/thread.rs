@@ -52,8 +52,10 @@ pub use self::scoped::{scope, Scope, ScopedJoinHandle};
 /// A thread's end as a pseudo-lock, shared by the thread and its handle.
 #[cfg(lockorder_tracking)]
 type End = std::sync::Arc<crate::tracked::PseudoLock>;
+/// Without tracking, nothing.
 #[cfg(not(lockorder_tracking))]
-type End = ();
+#[derive(Clone, Debug)]
+struct End;
 
 /// The end of a thread spawned at the caller's location.
 #[track_caller]
@@ -61,6 +63,8 @@ type End = ();
 fn new_end() -> End {
     #[cfg(lockorder_tracking)]
     return std::sync::Arc::new(crate::tracked::PseudoLock::new(crate::tracked::WaitKind::ThreadEnd));
+    #[cfg(not(lockorder_tracking))]
+    End
 }
 
 /// `f`, run holding the thread's `end` (see the module docs). The hold
@@ -226,8 +230,41 @@ impl Builder {
         T: Send + 'static,
     {
         let end = new_end();
-        #[cfg_attr(not(lockorder_tracking), allow(clippy::let_unit_value))]
         let inner = self.inner.spawn(running(end.clone(), f))?;
+        Ok(JoinHandle { inner, end })
+    }
+
+    /// Spawns a thread without the `'static` bounds, as std; its end is
+    /// tracked from here.
+    ///
+    /// # Safety
+    ///
+    /// As std's `spawn_unchecked`: the caller must ensure the thread does
+    /// not outlive any reference in `f` or its result (by joining it, say).
+    ///
+    /// # Errors
+    ///
+    /// As std: if the OS fails to create the thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = 1;
+    /// let thread_x = &x;
+    /// // SAFETY: joined before `x` goes away.
+    /// let handle = unsafe { lockorder::thread::Builder::new().spawn_unchecked(move || *thread_x + 1) }.unwrap();
+    /// assert_eq!(handle.join().unwrap(), 2);
+    /// ```
+    #[track_caller]
+    pub unsafe fn spawn_unchecked<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send,
+        T: Send,
+    {
+        let end = new_end();
+        // SAFETY: the caller upholds std's contract; `running` adds only
+        // the end's hold, which owns what it uses.
+        let inner = unsafe { self.inner.spawn_unchecked(running(end.clone(), f)) }?;
         Ok(JoinHandle { inner, end })
     }
 

@@ -153,7 +153,7 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     #[inline]
     pub fn leak(s: Self) -> &'a mut T {
         let (token, inner) = s.inner.into_parts();
-        std::mem::forget(token);
+        let _kept_held = std::mem::ManuallyDrop::new(token);
         ::lock_api::MutexGuard::leak(inner)
     }
 }

@@ -510,7 +510,14 @@ impl fmt::Display for Violation {
         match self.kind {
             ViolationKind::HeldAcrossAwait => return self.write_held_across_await(f),
             ViolationKind::LockOrderInversion => {
-                writeln!(f, "lockorder: potential deadlock: lock order inversion between {} locks", self.edges.len())?
+                let waits = self.edges.iter().filter(|e| e.from.is_wait()).count();
+                let locks = self.edges.len() - waits;
+                let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+                let between = match waits {
+                    0 => plural(locks, "lock"),
+                    _ => format!("{} and {}", plural(locks, "lock"), plural(waits, "wait")),
+                };
+                writeln!(f, "lockorder: potential deadlock: lock order inversion between {between}")?
             }
             ViolationKind::Reacquire => writeln!(
                 f,
