@@ -19,6 +19,15 @@ fn wrappers_have_the_size_of_the_wrapped_lock_without_tracking() {
         lockorder::sync::RwLock<String> => std::sync::RwLock<String>,
         lockorder::sync::Once => std::sync::Once,
         lockorder::sync::OnceLock<u8> => std::sync::OnceLock<u8>,
+        lockorder::sync::Condvar => std::sync::Condvar,
+        lockorder::sync::Barrier => std::sync::Barrier,
+        lockorder::sync::mpsc::Sender<u8> => std::sync::mpsc::Sender<u8>,
+        lockorder::sync::mpsc::SyncSender<u8> => std::sync::mpsc::SyncSender<u8>,
+        lockorder::sync::mpsc::Receiver<u8> => std::sync::mpsc::Receiver<u8>,
+        lockorder::thread::JoinHandle<u64> => std::thread::JoinHandle<u64>,
+        lockorder::thread::Builder => std::thread::Builder,
+        lockorder::thread::Scope<'static, 'static> => std::thread::Scope<'static, 'static>,
+        lockorder::thread::ScopedJoinHandle<'static, u64> => std::thread::ScopedJoinHandle<'static, u64>,
     );
     #[cfg(feature = "tokio")]
     same_size!(
