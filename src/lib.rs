@@ -163,5 +163,5 @@ pub use crate::report::{
     LockInfo, ParsePolicyError, Policy, Violation, ViolationKind,
 };
 #[doc(hidden)]
-pub use crate::stats::__warned_len;
+pub use crate::stats::{__warned_len, __watched_waits};
 pub use crate::stats::{enabled, stats, Stats};

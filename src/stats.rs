@@ -64,3 +64,13 @@ pub const fn enabled() -> bool {
 pub fn __warned_len() -> usize {
     crate::report::warned_len()
 }
+
+/// How many waits the watchdog's table holds (for tests that every wait
+/// leaves it); not part of the API.
+#[doc(hidden)]
+pub fn __watched_waits() -> usize {
+    #[cfg(lockorder_tracking)]
+    return crate::engine::watchdog::waits_len();
+    #[cfg(not(lockorder_tracking))]
+    0
+}

@@ -162,6 +162,42 @@ fn contended_locks_under_an_armed_watchdog_raise_nothing() {
     assert!(!run.stderr.contains("watchdog"), "{}", run.stderr);
 }
 
+/// Armed, every kind of wait leaves the table when it ends: joins, the end
+/// of a scope waiting for several threads at once, channel and condvar
+/// waits, locks.
+#[test]
+fn every_wait_leaves_the_watchdogs_table() {
+    if is_child() {
+        let shared = Mutex::new(0);
+        lockorder::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| *shared.lock().unwrap() += 1);
+            }
+        });
+        lockorder::thread::spawn(|| ()).join().unwrap();
+        let (tx, rx) = lockorder::sync::mpsc::sync_channel(0);
+        let sender = lockorder::thread::spawn(move || tx.send(1).unwrap());
+        assert_eq!(rx.recv(), Ok(1));
+        sender.join().unwrap();
+        let pair = Arc::new((Mutex::new(false), lockorder::sync::Condvar::new()));
+        let notifier = {
+            let pair = Arc::clone(&pair);
+            lockorder::thread::spawn(move || {
+                *pair.0.lock().unwrap() = true;
+                pair.1.notify_all();
+            })
+        };
+        drop(pair.1.wait_while(pair.0.lock().unwrap(), |ready| !*ready).unwrap());
+        notifier.join().unwrap();
+        assert_eq!(*shared.lock().unwrap(), 3);
+        assert_eq!(lockorder::__watched_waits(), 0);
+        return;
+    }
+    let test = "every_wait_leaves_the_watchdogs_table";
+    let run = run_child(test, &[("LOCKORDER_WATCHDOG", "120")]);
+    run.assert_passed(test);
+}
+
 /// A value that is not a number of seconds arms nothing, and says so once.
 #[test]
 fn a_malformed_watchdog_setting_is_reported_and_ignored() {

@@ -135,7 +135,11 @@ pub(crate) fn begin_blocking(id: LockId, lock: &LockInfo, access: Access, site: 
     // The held set has the lock already: a blocking acquisition is pushed
     // before it waits.
     let key = register(id, lock, access, site, true);
-    let _ = BLOCKING.try_with(|b| b.set(key));
+    // One blocking wait per thread: a wait for several things at once (the
+    // end of a scope waits for each of its threads) is watched as the last.
+    if let Ok(previous) = BLOCKING.try_with(|b| b.replace(key)) {
+        end(previous);
+    }
 }
 
 /// Ends this thread's blocking wait, if it has one.
@@ -176,6 +180,11 @@ fn register(id: LockId, lock: &LockInfo, access: Access, site: &'static Location
     let key = table.next;
     table.waits.insert(key, wait);
     key
+}
+
+/// How many waits the table holds.
+pub(crate) fn waits_len() -> usize {
+    table().waits.len()
 }
 
 /// Takes the wait `key` out (`0`: none).
