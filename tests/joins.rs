@@ -299,3 +299,37 @@ fn the_drop_in_behaves_as_std() {
     });
     assert_eq!((len, data), (2, vec![1, 2]));
 }
+
+/// parking_lot's condvar follows the same rule: the PLDI'20 shape is
+/// reported, a queue waiting on its own mutex is not.
+#[cfg(feature = "parking_lot")]
+#[test]
+fn parking_lot_condvar_waits_for_its_notification() {
+    use lockorder::parking_lot::{Condvar as PlCondvar, Mutex as PlMutex};
+
+    let outer = Arc::new(PlMutex::new_named("pl-outer", ()));
+    let pair = Arc::new((PlMutex::new(true), PlCondvar::new()));
+    {
+        let (outer, pair) = (Arc::clone(&outer), Arc::clone(&pair));
+        std::thread::spawn(move || {
+            let _outer = outer.lock();
+            let _ready = pair.0.lock();
+            pair.1.notify_all();
+        })
+        .join()
+        .unwrap();
+    }
+    expect_no_violation(|| {
+        let mut ready = pair.0.lock();
+        pair.1.wait_while(&mut ready, |ready| !*ready);
+    });
+    let report = expect_violation(|| {
+        let _outer = outer.lock();
+        let mut ready = pair.0.lock();
+        pair.1.wait_while(&mut ready, |ready| !*ready);
+    });
+    assert!(is_inversion(&report), "{report}");
+    let cycle = common::cycle_of(&report);
+    assert!(cycle.iter().any(|lock| lock.starts_with("a notification of the condvar made at")), "{report}");
+    assert!(cycle.iter().any(|lock| lock == "pl-outer"), "{report}");
+}

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::{MutexGuard, WaitTimeoutResult};
+use crate::tracked::{PseudoLock, WaitKind};
 
 /// A condition variable for [`Mutex`](super::Mutex): a drop-in for
 /// [`parking_lot::Condvar`](::parking_lot::Condvar).
@@ -12,7 +13,9 @@ use super::{MutexGuard, WaitTimeoutResult};
 /// While a thread waits, its mutex leaves the thread's held set; the
 /// re-acquisition on waking is checked like a `lock`, at the `wait*` call,
 /// before the thread waits. A `wait_while*` checks it once, whether or not
-/// it ends up waiting.
+/// it ends up waiting. As [`sync::Condvar`](crate::sync::Condvar), a wait
+/// without a timeout waits for the condvar's notification with the other
+/// locks held, and `notify_*` delivers it under the notifier's.
 ///
 /// # Examples
 ///
@@ -32,9 +35,9 @@ use super::{MutexGuard, WaitTimeoutResult};
 /// cvar.wait_while(&mut ready, |ready| !*ready);
 /// assert!(*ready);
 /// ```
-#[derive(Default)]
 pub struct Condvar {
     inner: ::parking_lot::Condvar,
+    notification: PseudoLock,
 }
 
 impl Condvar {
@@ -46,9 +49,10 @@ impl Condvar {
     /// static READY: lockorder::parking_lot::Condvar = lockorder::parking_lot::Condvar::new();
     /// assert!(!READY.notify_one());
     /// ```
+    #[track_caller]
     #[inline]
     pub const fn new() -> Condvar {
-        Condvar { inner: ::parking_lot::Condvar::new() }
+        Condvar { inner: ::parking_lot::Condvar::new(), notification: PseudoLock::new(WaitKind::Notification) }
     }
 
     /// Wakes one waiting thread; whether there was one.
@@ -58,8 +62,10 @@ impl Condvar {
     /// ```
     /// assert!(!lockorder::parking_lot::Condvar::new().notify_one());
     /// ```
+    #[track_caller]
     #[inline]
     pub fn notify_one(&self) -> bool {
+        self.notification.complete();
         self.inner.notify_one()
     }
 
@@ -70,8 +76,10 @@ impl Condvar {
     /// ```
     /// assert_eq!(lockorder::parking_lot::Condvar::new().notify_all(), 0);
     /// ```
+    #[track_caller]
     #[inline]
     pub fn notify_all(&self) -> usize {
+        self.notification.complete();
         self.inner.notify_all()
     }
 
@@ -88,7 +96,7 @@ impl Condvar {
     /// See [`Condvar`].
     #[track_caller]
     pub fn wait<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>) {
-        mutex_guard.inner.token_mut().relock();
+        let _waiting = mutex_guard.inner.token_mut().relock_after(|site| self.notification.wait_at(site));
         self.inner.wait(&mut mutex_guard.inner);
     }
 
@@ -151,7 +159,7 @@ impl Condvar {
         T: ?Sized,
         F: FnMut(&mut T) -> bool,
     {
-        mutex_guard.inner.token_mut().relock();
+        let _waiting = mutex_guard.inner.token_mut().relock_after(|site| self.notification.wait_at(site));
         self.inner.wait_while(&mut mutex_guard.inner, condition);
     }
 
@@ -215,6 +223,14 @@ impl Condvar {
     {
         mutex_guard.inner.token_mut().relock();
         self.inner.wait_while_for(&mut mutex_guard.inner, condition, timeout)
+    }
+}
+
+impl Default for Condvar {
+    /// A condition variable made at the caller's location.
+    #[track_caller]
+    fn default() -> Condvar {
+        Condvar::new()
     }
 }
 
