@@ -592,6 +592,7 @@ fn threads_waiting_at_a_barrier_each_holding_a_lock_of_its_own_are_silent() {
 /// A `recv` under a lock its sender needs, let through by `LOCKORDER=ignore`:
 /// a real hang, which the watchdog reports as a wait for the message.
 #[test]
+#[cfg_attr(miri, ignore = "starts a child process")]
 fn a_recv_that_hangs_is_seen_by_the_watchdog() {
     if !lockorder::enabled() {
         return; // no watchdog without tracking: the child would hang
