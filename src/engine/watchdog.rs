@@ -6,9 +6,10 @@
 //! default, an acquisition that may wait pays one relaxed load of
 //! [`ARMED`]. Armed (`LOCKORDER_WATCHDOG=<seconds>`, or
 //! `lockorder::watchdog::start`), each such acquisition registers a
-//! [`Wait`] in one global table before it waits (the waiter, the lock, the
-//! locks it holds) and takes it out when the wait ends. A background
-//! thread looks at the table a few times per timeout; a wait older than
+//! [`Wait`] before it waits (the waiter, the lock, the locks it holds) and
+//! takes it out when the wait ends: a thread's blocking wait in its own
+//! [`Slot`], a task's async wait in one global table. A background thread
+//! looks at them a few times per timeout; a wait older than
 //! the timeout is reported with the chain of waits it hangs on: the lock's
 //! holder, found among the waiters by the locks they hold, what that holder
 //! waits for, and so on. A chain that comes back to a waiter is an actual
@@ -16,13 +17,17 @@
 //! [`EXIT_STATUS`] so that a CI job fails with a report instead of its
 //! timeout.
 //!
-//! The table costs a global lock twice per acquisition while armed: the
-//! watchdog is a debugging mode, and only the disarmed path is hot.
+//! Armed, a blocking acquisition locks its thread's slot twice (no other
+//! thread queues there but the watchdog's look) and copies its held locks
+//! into the slot's reused vector; an async one takes the global table's
+//! lock twice. The watchdog is a debugging mode: only the disarmed path is
+//! hot.
 
 use std::fmt::Write as _;
 use std::panic::Location;
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 use std::{cell::Cell, thread};
 
@@ -50,9 +55,11 @@ pub(crate) enum Action {
 }
 
 /// One waiter and what it waits for.
+#[derive(Clone)]
 struct Wait {
-    /// `thread `x`` or `task 3 on thread `x``.
-    waiter: String,
+    /// The waiter's thread, and its task if a task waits.
+    thread: Arc<str>,
+    task: Option<u64>,
     id: LockId,
     lock: LockInfo,
     access: Access,
@@ -62,6 +69,18 @@ struct Wait {
     held: Vec<(LockId, LockInfo, Access, &'static Location<'static>)>,
 }
 
+impl Wait {
+    /// `thread `x`` or `task 3 on thread `x``.
+    fn waiter(&self) -> String {
+        match self.task {
+            Some(task) => format!("task {task} on thread `{}`", self.thread),
+            None => format!("thread `{}`", self.thread),
+        }
+    }
+}
+
+/// The waits of tasks (an async wait lasts across polls, and a thread polls
+/// many), and, in the watchdog's copy, every wait.
 #[derive(Default)]
 struct Table {
     waits: FxHashMap<u64, Wait>,
@@ -69,15 +88,40 @@ struct Table {
     reported: FxHashSet<u64>,
 }
 
+/// A thread's blocking wait: a thread blocks on one thing at a time, so
+/// its wait lives in a slot of its own, which only the thread and the
+/// watchdog's look lock. An acquisition does not queue on a global lock,
+/// and the slot's vector of held locks is reused.
+#[derive(Default)]
+struct Slot {
+    wait: Mutex<Option<(u64, Wait)>>,
+}
+
+/// Every thread's slot (a thread's goes when the thread ends).
+static SLOTS: Lazy<Mutex<Vec<Weak<Slot>>>> = Lazy::new(Default::default);
+
+/// Keys of blocking waits, apart from the table's (which count up from 1).
+static NEXT_SLOT: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's slot, and the high bits of its waits' keys.
+    static SLOT: (Arc<Slot>, u64) = {
+        let slot = Arc::new(Slot::default());
+        lock(&SLOTS).push(Arc::downgrade(&slot));
+        (slot, NEXT_SLOT.fetch_add(1, Ordering::Relaxed) << 40)
+    };
+    /// How many blocking waits this thread has registered.
+    static BLOCKING: Cell<u64> = const { Cell::new(0) };
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 static TABLE: Lazy<Mutex<Table>> = Lazy::new(Default::default);
 
 fn table() -> MutexGuard<'static, Table> {
-    TABLE.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-thread_local! {
-    /// The key of this thread's blocking wait, `0` when it waits for none.
-    static BLOCKING: Cell<u64> = const { Cell::new(0) };
+    lock(&TABLE)
 }
 
 /// Whether waits are being registered: one relaxed load.
@@ -128,26 +172,45 @@ pub(crate) fn start_from_env() {
 }
 
 /// Registers the wait of this thread for the lock `id`, about to block;
-/// [`end_blocking`] takes it out.
+/// [`end_blocking`] takes it out. One blocking wait per thread: a wait for
+/// several things at once (the end of a scope waits for each of its
+/// threads) is watched as the last.
 #[cold]
 #[inline(never)]
 pub(crate) fn begin_blocking(id: LockId, lock: &LockInfo, access: Access, site: &'static Location<'static>) {
-    // The held set has the lock already: a blocking acquisition is pushed
-    // before it waits.
-    let key = register(id, lock, access, site, true);
-    // One blocking wait per thread: a wait for several things at once (the
-    // end of a scope waits for each of its threads) is watched as the last.
-    if let Ok(previous) = BLOCKING.try_with(|b| b.replace(key)) {
-        end(previous);
-    }
+    let _ = SLOT.try_with(|(slot, high)| {
+        let count = BLOCKING.try_with(|b| b.replace(b.get() + 1) + 1).unwrap_or(0);
+        let mut current = self::lock(&slot.wait);
+        let mut wait = match current.take() {
+            Some((_, wait)) => wait,
+            None => Wait {
+                thread: thread_name(),
+                task: None,
+                id,
+                lock: *lock,
+                access,
+                site,
+                since: Instant::now(),
+                held: Vec::new(),
+            },
+        };
+        // The held set has the lock already: a blocking acquisition is
+        // pushed before it waits.
+        fill(&mut wait, (id, lock, access, site), true);
+        *current = Some((high | count, wait));
+    });
 }
 
 /// Ends this thread's blocking wait, if it has one.
 #[inline]
 pub(crate) fn end_blocking() {
-    if let Ok(key) = BLOCKING.try_with(|b| b.replace(0)) {
-        end(key);
-    }
+    let _ = SLOT.try_with(|(slot, _)| {
+        let mut current = lock(&slot.wait);
+        // The wait's vectors stay for the next one, marked ended by key 0.
+        if let Some((key, _)) = current.as_mut() {
+            *key = 0;
+        }
+    });
 }
 
 /// Registers a wait of the running task (or thread) for the lock `id`;
@@ -156,25 +219,17 @@ pub(crate) fn end_blocking() {
 #[inline(never)]
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) fn begin(id: LockId, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> u64 {
-    register(id, lock, access, site, false)
-}
-
-/// Registers a wait; `pushed` when the newest held entry is this wait's.
-fn register(id: LockId, lock: &LockInfo, access: Access, site: &'static Location<'static>, pushed: bool) -> u64 {
-    let held = THREAD
-        .try_with(|t| {
-            let mut len = t.held.len();
-            if pushed && len > 0 && t.held.id_at(len - 1) == id {
-                len -= 1;
-            }
-            (0..len).filter_map(|i| t.held.get(i)).map(|e| (e.id, e.lock, e.access, e.acquired_at)).collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let waiter = match running_task() {
-        Some(task) => format!("task {task} on thread `{}`", thread_name()),
-        None => format!("thread `{}`", thread_name()),
+    let mut wait = Wait {
+        thread: thread_name(),
+        task: None,
+        id,
+        lock: *lock,
+        access,
+        site,
+        since: Instant::now(),
+        held: Vec::new(),
     };
-    let wait = Wait { waiter, id, lock: *lock, access, site, since: Instant::now(), held };
+    fill(&mut wait, (id, lock, access, site), false);
     let mut table = table();
     table.next += 1;
     let key = table.next;
@@ -182,13 +237,50 @@ fn register(id: LockId, lock: &LockInfo, access: Access, site: &'static Location
     key
 }
 
-/// How many waits the table holds.
+/// Makes `wait` the running owner's wait for `id` from now; `pushed` when
+/// the newest held entry is this wait's.
+fn fill(
+    wait: &mut Wait,
+    (id, lock, access, site): (LockId, &LockInfo, Access, &'static Location<'static>),
+    pushed: bool,
+) {
+    wait.held.clear();
+    let _ = THREAD.try_with(|t| {
+        let mut len = t.held.len();
+        if pushed && len > 0 && t.held.id_at(len - 1) == id {
+            len -= 1;
+        }
+        wait.held.extend((0..len).filter_map(|i| t.held.get(i)).map(|e| (e.id, e.lock, e.access, e.acquired_at)));
+    });
+    wait.task = running_task();
+    (wait.id, wait.lock, wait.access, wait.site, wait.since) = (id, *lock, access, site, Instant::now());
+}
+
+/// The waits of every thread and task now, by key.
+fn every_wait() -> FxHashMap<u64, Wait> {
+    let mut waits = table().waits.clone();
+    lock(&SLOTS).retain(|slot| match slot.upgrade() {
+        Some(slot) => {
+            if let Some((key, wait)) = &*lock(&slot.wait) {
+                if *key != 0 {
+                    waits.insert(*key, wait.clone());
+                }
+            }
+            true
+        }
+        None => false,
+    });
+    waits
+}
+
+/// How many waits there are.
 pub(crate) fn waits_len() -> usize {
-    table().waits.len()
+    every_wait().len()
 }
 
 /// Takes the wait `key` out (`0`: none).
 #[inline]
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) fn end(key: u64) {
     if key != 0 {
         end_cold(key);
@@ -197,36 +289,40 @@ pub(crate) fn end(key: u64) {
 
 #[cold]
 #[inline(never)]
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 fn end_cold(key: u64) {
     let mut table = table();
     table.waits.remove(&key);
-    table.reported.remove(&key);
 }
 
 /// One look at the table: reports the waits older than `timeout` not
 /// reported yet.
 fn watch(timeout: Duration, action: Action) {
     let report = {
-        let mut table = table();
-        let stuck: Vec<u64> = table
-            .waits
+        let waits = every_wait();
+        let mut reported = std::mem::take(&mut table().reported);
+        // A wait that ended is forgotten, and its key with it.
+        reported.retain(|key| waits.contains_key(key));
+        let stuck: Vec<u64> = waits
             .iter()
-            .filter(|(key, wait)| wait.since.elapsed() >= timeout && !table.reported.contains(key))
+            .filter(|(key, wait)| wait.since.elapsed() >= timeout && !reported.contains(key))
             .map(|(&key, _)| key)
             .collect();
-        if stuck.is_empty() {
-            return;
-        }
+        let snapshot = Table { waits, next: 0, reported: FxHashSet::default() };
         let mut text = String::new();
         let mut described: Vec<u64> = Vec::new();
         for &key in &stuck {
             // A wait on a chain described already (the other waiters of a
             // deadlock) is not described again.
             if !described.contains(&key) {
-                described.extend(describe(&table, key, &mut text));
+                described.extend(describe(&snapshot, key, &mut text));
             }
         }
-        table.reported.extend(stuck);
+        reported.extend(stuck.iter().copied());
+        table().reported.extend(reported);
+        if stuck.is_empty() {
+            return;
+        }
         text
     };
     let mut text = format!("lockorder watchdog: a wait has lasted {timeout:?} or more\n{report}");
@@ -263,7 +359,7 @@ fn describe(table: &Table, first: u64, text: &mut String) -> Vec<u64> {
         let _ = writeln!(
             text,
             "  {} has waited {:.1?} {to} {} (at {})",
-            wait.waiter,
+            wait.waiter(),
             wait.since.elapsed(),
             wait.lock,
             wait.site
@@ -273,14 +369,13 @@ fn describe(table: &Table, first: u64, text: &mut String) -> Vec<u64> {
         }
         match holder_of(table, wait.id) {
             Some((holder, site)) if seen.contains(&holder) => {
-                let who =
-                    if holder == key { "the waiter itself".to_owned() } else { table.waits[&holder].waiter.clone() };
+                let who = if holder == key { "the waiter itself".to_owned() } else { table.waits[&holder].waiter() };
                 let _ = writeln!(text, "      {} is held by {who} (acquired at {site})", wait.lock);
                 let _ = writeln!(text, "\n  *** DEADLOCK: {} ***", cycle_line(table, &seen, holder));
                 return seen;
             }
             Some((holder, site)) => {
-                let who = &table.waits[&holder].waiter;
+                let who = table.waits[&holder].waiter();
                 let _ = writeln!(text, "      {} is held by {who} (acquired at {site}), which waits too:", wait.lock);
                 seen.push(holder);
                 key = holder;
@@ -316,8 +411,8 @@ fn cycle_line(table: &Table, chain: &[u64], start: u64) -> String {
     let mut line = String::new();
     for &key in &chain[from..] {
         let wait = &table.waits[&key];
-        let _ = write!(line, "{} waits for {} -> ", wait.waiter, wait.lock);
+        let _ = write!(line, "{} waits for {} -> ", wait.waiter(), wait.lock);
     }
-    let _ = write!(line, "held by {}", table.waits[&start].waiter);
+    let _ = write!(line, "held by {}", table.waits[&start].waiter());
     line
 }
