@@ -55,6 +55,9 @@ fn an_abba_let_through_ends_in_the_watchdogs_report_and_exit_status() {
         "to lock watched-a",
         "watched-a is held by thread `watched-ab`",
         "watched-b is held by thread `watched-ba`",
+        "backtrace (of the first wait at this site on this thread):",
+        "backtrace (of the first wait at that site on this thread):",
+        "an_abba_let_through_ends_in_the_watchdogs_report_and_exit_status",
         &format!("exiting with status {}", lockorder::watchdog::EXIT_STATUS),
     ] {
         assert!(report.contains(expected), "missing {expected:?} in:\n{report}");

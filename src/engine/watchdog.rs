@@ -23,13 +23,15 @@
 //! lock twice. The watchdog is a debugging mode: only the disarmed path is
 //! hot.
 
+use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::panic::Location;
+use std::ptr;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::thread;
 use std::time::{Duration, Instant};
-use std::{cell::Cell, thread};
 
 use once_cell::sync::Lazy;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -37,7 +39,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::id::LockId;
 use super::thread::{running_task, thread_name, THREAD};
 use super::Access;
-use crate::report::LockInfo;
+use crate::report::{LockInfo, Trace};
 
 /// The process's exit status when the watchdog ends it.
 pub(crate) const EXIT_STATUS: i32 = 86;
@@ -65,8 +67,11 @@ struct Wait {
     access: Access,
     site: &'static Location<'static>,
     since: Instant,
-    /// The locks the waiter holds: (id, lock, access, acquired at).
-    held: Vec<(LockId, LockInfo, Access, &'static Location<'static>)>,
+    /// The stack of the first wait at `site` on the waiter's thread.
+    trace: Option<Arc<Trace>>,
+    /// The locks the waiter holds: (id, lock, access, acquired at, the
+    /// stack of the first wait at that site on the thread, if one was seen).
+    held: Vec<(LockId, LockInfo, Access, &'static Location<'static>, Option<Arc<Trace>>)>,
 }
 
 impl Wait {
@@ -112,6 +117,24 @@ thread_local! {
     };
     /// How many blocking waits this thread has registered.
     static BLOCKING: Cell<u64> = const { Cell::new(0) };
+    /// The stack of the first wait at each site on this thread. Capturing
+    /// at every wait would cost an unwind per acquisition; the first at a
+    /// site shows how the code gets there, and a lock held by a waiter was
+    /// most often acquired through a wait registered here too.
+    static TRACES: RefCell<FxHashMap<usize, Arc<Trace>>> = RefCell::default();
+}
+
+/// The stack of the first wait at `site` on this thread (captured now if
+/// this is it).
+fn trace_at(site: &'static Location<'static>) -> Option<Arc<Trace>> {
+    let key = site as *const Location<'static> as usize;
+    TRACES.try_with(|traces| traces.borrow_mut().entry(key).or_insert_with(|| Arc::new(Trace::capture())).clone()).ok()
+}
+
+/// The stack of the first wait at `site` on this thread, if there was one.
+fn seen_trace(site: &'static Location<'static>) -> Option<Arc<Trace>> {
+    let key = site as *const Location<'static> as usize;
+    TRACES.try_with(|traces| traces.borrow().get(&key).cloned()).ok().flatten()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -191,6 +214,7 @@ pub(crate) fn begin_blocking(id: LockId, lock: &LockInfo, access: Access, site: 
                 access,
                 site,
                 since: Instant::now(),
+                trace: None,
                 held: Vec::new(),
             },
         };
@@ -227,6 +251,7 @@ pub(crate) fn begin(id: LockId, lock: &LockInfo, access: Access, site: &'static 
         access,
         site,
         since: Instant::now(),
+        trace: None,
         held: Vec::new(),
     };
     fill(&mut wait, (id, lock, access, site), false);
@@ -244,14 +269,27 @@ fn fill(
     (id, lock, access, site): (LockId, &LockInfo, Access, &'static Location<'static>),
     pushed: bool,
 ) {
-    wait.held.clear();
+    // A thread's slot keeps its last wait: in the common loop over the same
+    // locks, the held entries and the stacks are those of the last wait,
+    // and nothing is looked up again.
     let _ = THREAD.try_with(|t| {
         let mut len = t.held.len();
         if pushed && len > 0 && t.held.id_at(len - 1) == id {
             len -= 1;
         }
-        wait.held.extend((0..len).filter_map(|i| t.held.get(i)).map(|e| (e.id, e.lock, e.access, e.acquired_at)));
+        wait.held.truncate(len);
+        for i in 0..len {
+            let Some(e) = t.held.get(i) else { continue };
+            match wait.held.get_mut(i) {
+                Some(held) if held.0 == e.id && ptr::eq(held.3, e.acquired_at) => held.2 = e.access,
+                Some(held) => *held = (e.id, e.lock, e.access, e.acquired_at, seen_trace(e.acquired_at)),
+                None => wait.held.push((e.id, e.lock, e.access, e.acquired_at, seen_trace(e.acquired_at))),
+            }
+        }
     });
+    if wait.trace.is_none() || !ptr::eq(wait.site, site) {
+        wait.trace = trace_at(site);
+    }
     wait.task = running_task();
     (wait.id, wait.lock, wait.access, wait.site, wait.since) = (id, *lock, access, site, Instant::now());
 }
@@ -364,8 +402,10 @@ fn describe(table: &Table, first: u64, text: &mut String) -> Vec<u64> {
             wait.lock,
             wait.site
         );
-        for (_, lock, access, site) in &wait.held {
+        write_trace(text, "of the first wait at this site on this thread", &wait.trace);
+        for (_, lock, access, site, trace) in &wait.held {
             let _ = writeln!(text, "      holding {lock} ({}, acquired at {site})", access.verb());
+            write_trace(text, "of the first wait at that site on this thread", trace);
         }
         match holder_of(table, wait.id) {
             Some((holder, site)) if seen.contains(&holder) => {
@@ -401,6 +441,16 @@ fn describe(table: &Table, first: u64, text: &mut String) -> Vec<u64> {
                 );
                 return seen;
             }
+        }
+    }
+}
+
+/// Writes `trace`, indented under the line it belongs to.
+fn write_trace(text: &mut String, what: &str, trace: &Option<Arc<Trace>>) {
+    if let Some(trace) = trace {
+        let _ = writeln!(text, "        backtrace ({what}):");
+        for line in trace.resolved().to_string().lines() {
+            let _ = writeln!(text, "    {line}");
         }
     }
 }
