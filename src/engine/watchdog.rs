@@ -69,9 +69,25 @@ struct Wait {
     since: Instant,
     /// The stack of the first wait at `site` on the waiter's thread.
     trace: Option<Arc<Trace>>,
-    /// The locks the waiter holds: (id, lock, access, acquired at, the
-    /// stack of the first wait at that site on the thread, if one was seen).
-    held: Vec<(LockId, LockInfo, Access, &'static Location<'static>, Option<Arc<Trace>>)>,
+    /// The locks the waiter holds.
+    held: Vec<Held>,
+}
+
+/// A lock a waiter holds.
+#[derive(Clone)]
+struct Held {
+    id: LockId,
+    lock: LockInfo,
+    access: Access,
+    site: &'static Location<'static>,
+    /// The stack of the first wait at `site` on the thread, if one was seen.
+    trace: Option<Arc<Trace>>,
+}
+
+impl Held {
+    fn new(e: &super::held::HeldEntry) -> Held {
+        Held { id: e.id, lock: e.lock, access: e.access, site: e.acquired_at, trace: seen_trace(e.acquired_at) }
+    }
 }
 
 impl Wait {
@@ -281,9 +297,9 @@ fn fill(
         for i in 0..len {
             let Some(e) = t.held.get(i) else { continue };
             match wait.held.get_mut(i) {
-                Some(held) if held.0 == e.id && ptr::eq(held.3, e.acquired_at) => held.2 = e.access,
-                Some(held) => *held = (e.id, e.lock, e.access, e.acquired_at, seen_trace(e.acquired_at)),
-                None => wait.held.push((e.id, e.lock, e.access, e.acquired_at, seen_trace(e.acquired_at))),
+                Some(held) if held.id == e.id && ptr::eq(held.site, e.acquired_at) => held.access = e.access,
+                Some(held) => *held = Held::new(&e),
+                None => wait.held.push(Held::new(&e)),
             }
         }
     });
@@ -379,7 +395,7 @@ fn holder_of(table: &Table, id: LockId) -> Option<(u64, &'static Location<'stati
     let mut holders: Vec<_> = table
         .waits
         .iter()
-        .filter_map(|(&key, wait)| wait.held.iter().find(|h| h.0 == id).map(|h| (key, h.3)))
+        .filter_map(|(&key, wait)| wait.held.iter().find(|h| h.id == id).map(|h| (key, h.site)))
         .collect();
     holders.sort_by_key(|&(key, _)| key);
     holders.into_iter().next()
@@ -403,9 +419,10 @@ fn describe(table: &Table, first: u64, text: &mut String) -> Vec<u64> {
             wait.site
         );
         write_trace(text, "of the first wait at this site on this thread", &wait.trace);
-        for (_, lock, access, site, trace) in &wait.held {
-            let _ = writeln!(text, "      holding {lock} ({}, acquired at {site})", access.verb());
-            write_trace(text, "of the first wait at that site on this thread", trace);
+        for held in &wait.held {
+            let (lock, site) = (held.lock, held.site);
+            let _ = writeln!(text, "      holding {lock} ({}, acquired at {site})", held.access.verb());
+            write_trace(text, "of the first wait at that site on this thread", &held.trace);
         }
         match holder_of(table, wait.id) {
             Some((holder, site)) if seen.contains(&holder) => {
