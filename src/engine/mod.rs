@@ -9,6 +9,18 @@
 //! lock taken under one held lock parks that order in itself ([`parked`]);
 //! the slow path ([`slow`]) records new instance and class orders and
 //! reports cycles.
+//!
+//! The files are layered one way; each uses only those above it:
+//! - ids and small tables: `id`, `cache`, `running` (which owner runs);
+//! - held sets and graphs: `held`, `graph`, `classes`, `last_record`,
+//!   `recorder`;
+//! - per-thread state: `thread`, then `owner` (tokio tasks' held sets) and
+//!   `watchdog`, then `startup` (what the first lock starts);
+//! - the per-lock state word and its parked slot: `state`;
+//! - the global side: `registry`, `task` (guards dropped by other tasks),
+//!   `parked`;
+//! - the slow path: `slow`;
+//! - the entry points: `hooks`, `transition`.
 
 #[cfg(lockorder_tracking)]
 mod cache;
