@@ -19,8 +19,11 @@
 //!     let config = Arc::clone(&config);
 //!     thread::spawn(move || *config.lock().unwrap() += 1)
 //! };
+//! while !worker.is_finished() {
+//!     std::thread::yield_now();
+//! }
 //! let guard = config.lock().unwrap();
-//! // Would hang if the worker had not taken the lock yet: reported.
+//! // Would hang had the worker not taken the lock yet: reported.
 //! worker.join().unwrap();
 //! # drop(guard);
 //! # if !lockorder::enabled() { panic!("tracking is compiled out") }
