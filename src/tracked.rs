@@ -7,6 +7,10 @@
 //! nothing of the lock is touched after. [`TrackedGuard`]'s `Drop` is the
 //! one place that orders the two for every backend.
 //!
+//! A lock_api or tokio guard keeps no reference to its lock: `Wrapper`
+//! finds the lock from the one the wrapped guard locks, so that the guard
+//! has the wrapped guard's size when tracking is compiled out.
+//!
 //! This is the one place where tracking is switched on or off: with the
 //! `lockorder_tracking` cfg off (release builds without the `force`
 //! feature) both types are zero-sized and every method is empty, so a
@@ -28,6 +32,8 @@ mod pseudo;
 mod task;
 #[cfg(feature = "tokio")]
 mod task_token;
+#[cfg(any(feature = "lock_api", feature = "tokio"))]
+mod wrapper;
 
 pub(crate) use self::guard::{Release, ReleaseOnUnwind, TrackedGuard};
 pub(crate) use self::pseudo::{PseudoLock, WaitKind};
@@ -35,6 +41,8 @@ pub(crate) use self::pseudo::{PseudoLock, WaitKind};
 pub(crate) use self::task::TaskSet;
 #[cfg(feature = "tokio")]
 pub(crate) use self::task_token::{Checked, TaskToken};
+#[cfg(any(feature = "lock_api", feature = "tokio"))]
+pub(crate) use self::wrapper::{wrapper, Wrapper};
 pub(crate) use crate::engine::Access;
 #[cfg(lockorder_tracking)]
 use crate::engine::{self, LockId, LockState};

@@ -4,7 +4,7 @@ use ::lock_api::{RawMutex, RawMutexFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::Mutex;
-use crate::tracked::{Access, Guard};
+use crate::tracked::{Access, Guard, Wrapper};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped.
 ///
@@ -18,7 +18,6 @@ use crate::tracked::{Access, Guard};
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, R: RawMutex, T: ?Sized> {
     pub(crate) inner: Guard<'a, ::lock_api::MutexGuard<'a, R, T>>,
-    pub(super) lock: &'a Mutex<R, T>,
 }
 
 /// A guard of a [`Mutex`] that gives access to a part of the value
@@ -47,11 +46,14 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     /// # }
     /// ```
     pub fn mutex(s: &Self) -> &'a Mutex<R, T> {
-        s.lock
+        // SAFETY: the lock_api guard in `inner` locks the `inner` of a
+        // `Mutex` of ours: our guards are only made from those (by the
+        // lock's methods, or from another of our guards of the lock).
+        unsafe { Mutex::from_inner(::lock_api::MutexGuard::mutex(&s.inner)) }
     }
 
     guard_map! {
-        MutexGuard { lock } => MappedMutexGuard<R>, [mut];
+        MutexGuard => MappedMutexGuard<R>, [mut];
         /// A guard for a part of the locked value; the mutex stays held.
         ///
         /// # Examples
@@ -219,7 +221,7 @@ guard_fair! {
 
 impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MappedMutexGuard<'a, R, T> {
     guard_map! {
-        MappedMutexGuard {} => MappedMutexGuard<R>, [mut];
+        MappedMutexGuard => MappedMutexGuard<R>, [mut];
         /// A guard for a part of this part; the mutex stays held.
         ///
         /// # Examples

@@ -5,7 +5,7 @@ use ::lock_api::{RawRwLock, RawRwLockFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::RwLock;
-use crate::tracked::{Access, Guard};
+use crate::tracked::{Access, Guard, Wrapper};
 
 /// Shared access to the value of an [`RwLock`], until dropped.
 ///
@@ -15,7 +15,6 @@ use crate::tracked::{Access, Guard};
 #[clippy::has_significant_drop]
 pub struct RwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
     pub(super) inner: Guard<'a, ::lock_api::RwLockReadGuard<'a, R, T>>,
-    pub(super) lock: &'a RwLock<R, T>,
 }
 
 /// Shared access to a part of the value of an [`RwLock`]
@@ -44,11 +43,14 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockReadGuard<'a, R, T> {
     /// # }
     /// ```
     pub fn rwlock(s: &Self) -> &'a RwLock<R, T> {
-        s.lock
+        // SAFETY: the lock_api guard in `inner` locks the `inner` of a
+        // `RwLock` of ours: our guards are only made from those (by the
+        // lock's methods, or from another of our guards of the lock).
+        unsafe { RwLock::from_inner(::lock_api::RwLockReadGuard::rwlock(&s.inner)) }
     }
 
     guard_map! {
-        RwLockReadGuard { lock } => MappedRwLockReadGuard<R>, [];
+        RwLockReadGuard => MappedRwLockReadGuard<R>, [];
         /// A guard for a part of the value; the lock stays held.
         ///
         /// # Examples
@@ -186,7 +188,7 @@ guard_fair! {
 
 impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> MappedRwLockReadGuard<'a, R, T> {
     guard_map! {
-        MappedRwLockReadGuard {} => MappedRwLockReadGuard<R>, [];
+        MappedRwLockReadGuard => MappedRwLockReadGuard<R>, [];
         /// A guard for a part of this part.
         ///
         /// # Examples

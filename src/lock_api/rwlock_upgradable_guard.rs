@@ -4,7 +4,7 @@ use ::lock_api::{RawRwLockUpgrade, RawRwLockUpgradeDowngrade, RawRwLockUpgradeFa
 
 use super::guard::{forward_guard, guard_fair, guard_unlocked};
 use super::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use crate::tracked::{Access, Guard};
+use crate::tracked::{Access, Guard, Wrapper};
 
 /// An upgradable read of an [`RwLock`], until dropped: shared with plain
 /// readers, exclusive against writers and other upgradable readers.
@@ -21,7 +21,6 @@ use crate::tracked::{Access, Guard};
 #[clippy::has_significant_drop]
 pub struct RwLockUpgradableReadGuard<'a, R: RawRwLockUpgrade, T: ?Sized> {
     pub(super) inner: Guard<'a, ::lock_api::RwLockUpgradableReadGuard<'a, R, T>>,
-    pub(super) lock: &'a RwLock<R, T>,
 }
 
 impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a, R, T> {
@@ -39,7 +38,10 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     /// # }
     /// ```
     pub fn rwlock(s: &Self) -> &'a RwLock<R, T> {
-        s.lock
+        // SAFETY: the lock_api guard in `inner` locks the `inner` of a
+        // `RwLock` of ours: our guards are only made from those (by the
+        // lock's methods, or from another of our guards of the lock).
+        unsafe { RwLock::from_inner(::lock_api::RwLockUpgradableReadGuard::rwlock(&s.inner)) }
     }
 
     guard_unlocked! {
@@ -89,9 +91,9 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     #[track_caller]
     #[inline]
     pub fn upgrade(s: Self) -> RwLockWriteGuard<'a, R, T> {
-        let RwLockUpgradableReadGuard { mut inner, lock } = s;
+        let RwLockUpgradableReadGuard { mut inner } = s;
         inner.token_mut().relock_as(Access::Write);
-        RwLockWriteGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::upgrade(inner)), lock }
+        RwLockWriteGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::upgrade(inner)) }
     }
 
     /// Upgrades without waiting, if no plain reader holds the lock; no
@@ -118,13 +120,13 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     #[track_caller]
     #[inline]
     pub fn try_upgrade(s: Self) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner, lock } = s;
+        let RwLockUpgradableReadGuard { inner } = s;
         match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade(inner)) {
             Ok(mut inner) => {
                 inner.token_mut().retag(Access::Write);
-                Ok(RwLockWriteGuard { inner, lock })
+                Ok(RwLockWriteGuard { inner })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner }),
         }
     }
 }
@@ -205,9 +207,9 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockUpgradableRead
     #[track_caller]
     #[inline]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, R, T> {
-        let RwLockUpgradableReadGuard { mut inner, lock } = s;
+        let RwLockUpgradableReadGuard { mut inner } = s;
         inner.token_mut().retag(Access::Read);
-        RwLockReadGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::downgrade(inner)), lock }
+        RwLockReadGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::downgrade(inner)) }
     }
 
     /// Upgrades, runs `f` with write access, and downgrades back; the
@@ -283,13 +285,13 @@ impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuar
     #[track_caller]
     #[inline]
     pub fn try_upgrade_for(s: Self, timeout: R::Duration) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner, lock } = s;
+        let RwLockUpgradableReadGuard { inner } = s;
         match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout)) {
             Ok(mut inner) => {
                 inner.token_mut().relock_as(Access::Write);
-                Ok(RwLockWriteGuard { inner, lock })
+                Ok(RwLockWriteGuard { inner })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner }),
         }
     }
 
@@ -321,13 +323,13 @@ impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuar
     #[track_caller]
     #[inline]
     pub fn try_upgrade_until(s: Self, timeout: R::Instant) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner, lock } = s;
+        let RwLockUpgradableReadGuard { inner } = s;
         match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, timeout)) {
             Ok(mut inner) => {
                 inner.token_mut().relock_as(Access::Write);
-                Ok(RwLockWriteGuard { inner, lock })
+                Ok(RwLockWriteGuard { inner })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner }),
         }
     }
 }

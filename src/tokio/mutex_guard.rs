@@ -2,7 +2,7 @@
 
 use super::owned::forward_guard;
 use super::Mutex;
-use crate::tracked::{TaskToken, TrackedGuard};
+use crate::tracked::{TaskToken, TrackedGuard, Wrapper};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped. Holding
 /// it across an `.await` is fine.
@@ -13,7 +13,6 @@ use crate::tracked::{TaskToken, TrackedGuard};
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(super) inner: TrackedGuard<tokio::sync::MutexGuard<'a, T>, TaskToken<'a>>,
-    pub(super) lock: &'a Mutex<T>,
 }
 
 /// A guard of a [`Mutex`] for a part of the value ([`MutexGuard::map`]).
@@ -73,12 +72,12 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         U: ?Sized,
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let MutexGuard { inner, lock } = this;
-        let mapped = inner
+        let mapped = this
+            .inner
             .try_map(|inner, mut on_unwind| tokio::sync::MutexGuard::try_map(inner, move |t| on_unwind.run(|| f(t))));
         match mapped {
             Ok(inner) => Ok(MappedMutexGuard { inner }),
-            Err(inner) => Err(MutexGuard { inner, lock }),
+            Err(inner) => Err(MutexGuard { inner }),
         }
     }
 
@@ -94,7 +93,10 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// assert!(std::ptr::eq(MutexGuard::mutex(&guard), &m));
     /// ```
     pub fn mutex(this: &Self) -> &'a Mutex<T> {
-        this.lock
+        // SAFETY: the tokio guard in `inner` locks the `inner` of a `Mutex`
+        // of ours: our guards are only made from those, by the mutex's
+        // methods.
+        unsafe { Mutex::from_inner(tokio::sync::MutexGuard::mutex(&this.inner)) }
     }
 }
 
