@@ -1,12 +1,20 @@
 //! With tracking compiled out (release builds without the `force` feature)
-//! every lock has the size of the lock it wraps.
+//! every lock, and every guard, has the size of the one it wraps.
 
 use std::mem::size_of;
 
+/// Checks every pair, and fails once with all the pairs whose sizes differ.
 macro_rules! same_size {
-    ($($ours:ty => $theirs:ty),* $(,)?) => {$(
-        assert_eq!(size_of::<$ours>(), size_of::<$theirs>(), "{}", stringify!($ours));
-    )*};
+    ($($ours:ty => $theirs:ty),* $(,)?) => {{
+        let mut differ = Vec::<String>::new();
+        $(
+            let (ours, theirs) = (size_of::<$ours>(), size_of::<$theirs>());
+            if ours != theirs {
+                differ.push(format!("{}: {} bytes, {} wraps {}", stringify!($ours), ours, stringify!($theirs), theirs));
+            }
+        )*
+        assert!(differ.is_empty(), "sizes differ:\n{}", differ.join("\n"));
+    }};
 }
 
 #[test]
@@ -43,5 +51,61 @@ fn wrappers_have_the_size_of_the_wrapped_lock_without_tracking() {
         lockorder::parking_lot::ReentrantMutex<u8> => parking_lot::ReentrantMutex<u8>,
         lockorder::parking_lot::Condvar => parking_lot::Condvar,
         lockorder::parking_lot::Once => parking_lot::Once,
+    );
+}
+
+#[test]
+fn guards_have_the_size_of_the_wrapped_guard_without_tracking() {
+    if lockorder::enabled() {
+        return;
+    }
+    same_size!(
+        lockorder::sync::MutexGuard<'static, u64> => std::sync::MutexGuard<'static, u64>,
+        lockorder::sync::RwLockReadGuard<'static, String> => std::sync::RwLockReadGuard<'static, String>,
+        lockorder::sync::RwLockWriteGuard<'static, String> => std::sync::RwLockWriteGuard<'static, String>,
+    );
+    #[cfg(feature = "parking_lot")]
+    same_size!(
+        lockorder::parking_lot::MutexGuard<'static, u64> => parking_lot::MutexGuard<'static, u64>,
+        lockorder::parking_lot::MutexGuard<'static, [u8]> => parking_lot::MutexGuard<'static, [u8]>,
+        lockorder::parking_lot::MappedMutexGuard<'static, u64> => parking_lot::MappedMutexGuard<'static, u64>,
+        lockorder::parking_lot::FairMutexGuard<'static, u64> => parking_lot::FairMutexGuard<'static, u64>,
+        lockorder::parking_lot::MappedFairMutexGuard<'static, u64> => parking_lot::MappedFairMutexGuard<'static, u64>,
+        lockorder::parking_lot::ReentrantMutexGuard<'static, u64> => parking_lot::ReentrantMutexGuard<'static, u64>,
+        lockorder::parking_lot::MappedReentrantMutexGuard<'static, u64> => parking_lot::MappedReentrantMutexGuard<'static, u64>,
+        lockorder::parking_lot::RwLockReadGuard<'static, u64> => parking_lot::RwLockReadGuard<'static, u64>,
+        lockorder::parking_lot::RwLockReadGuard<'static, str> => parking_lot::RwLockReadGuard<'static, str>,
+        lockorder::parking_lot::RwLockWriteGuard<'static, u64> => parking_lot::RwLockWriteGuard<'static, u64>,
+        lockorder::parking_lot::RwLockUpgradableReadGuard<'static, u64> => parking_lot::RwLockUpgradableReadGuard<'static, u64>,
+        lockorder::parking_lot::MappedRwLockReadGuard<'static, u64> => parking_lot::MappedRwLockReadGuard<'static, u64>,
+        lockorder::parking_lot::MappedRwLockWriteGuard<'static, u64> => parking_lot::MappedRwLockWriteGuard<'static, u64>,
+    );
+    // lock_api's generic guards, over raw locks other than the aliases' above.
+    #[cfg(feature = "parking_lot")]
+    {
+        use parking_lot::lock_api;
+        use parking_lot::{RawFairMutex, RawRwLock, RawThreadId};
+        same_size!(
+            lockorder::lock_api::MutexGuard<'static, RawFairMutex, [u8]> => lock_api::MutexGuard<'static, RawFairMutex, [u8]>,
+            lockorder::lock_api::MappedMutexGuard<'static, RawFairMutex, [u8]> => lock_api::MappedMutexGuard<'static, RawFairMutex, [u8]>,
+            lockorder::lock_api::ReentrantMutexGuard<'static, RawFairMutex, RawThreadId, u64> => lock_api::ReentrantMutexGuard<'static, RawFairMutex, RawThreadId, u64>,
+            lockorder::lock_api::MappedReentrantMutexGuard<'static, RawFairMutex, RawThreadId, u64> => lock_api::MappedReentrantMutexGuard<'static, RawFairMutex, RawThreadId, u64>,
+            lockorder::lock_api::RwLockReadGuard<'static, RawRwLock, [u64]> => lock_api::RwLockReadGuard<'static, RawRwLock, [u64]>,
+            lockorder::lock_api::RwLockWriteGuard<'static, RawRwLock, [u64]> => lock_api::RwLockWriteGuard<'static, RawRwLock, [u64]>,
+            lockorder::lock_api::RwLockUpgradableReadGuard<'static, RawRwLock, [u64]> => lock_api::RwLockUpgradableReadGuard<'static, RawRwLock, [u64]>,
+            lockorder::lock_api::MappedRwLockReadGuard<'static, RawRwLock, [u64]> => lock_api::MappedRwLockReadGuard<'static, RawRwLock, [u64]>,
+            lockorder::lock_api::MappedRwLockWriteGuard<'static, RawRwLock, [u64]> => lock_api::MappedRwLockWriteGuard<'static, RawRwLock, [u64]>,
+        );
+    }
+    // The owned guards are left out: tokio's keep the `Arc` alone, ours keep
+    // it beside a borrowed guard of it (a word more).
+    #[cfg(feature = "tokio")]
+    same_size!(
+        lockorder::tokio::MutexGuard<'static, u64> => tokio::sync::MutexGuard<'static, u64>,
+        lockorder::tokio::MutexGuard<'static, [u8]> => tokio::sync::MutexGuard<'static, [u8]>,
+        lockorder::tokio::MappedMutexGuard<'static, u64> => tokio::sync::MappedMutexGuard<'static, u64>,
+        lockorder::tokio::RwLockReadGuard<'static, String> => tokio::sync::RwLockReadGuard<'static, String>,
+        lockorder::tokio::RwLockWriteGuard<'static, String> => tokio::sync::RwLockWriteGuard<'static, String>,
+        lockorder::tokio::RwLockMappedWriteGuard<'static, String> => tokio::sync::RwLockMappedWriteGuard<'static, String>,
     );
 }
