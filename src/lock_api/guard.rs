@@ -117,12 +117,12 @@ macro_rules! guard_fair {
 
 /// `map`, `try_map` and the `try_map` with an error value (`$or_err`, as
 /// lock_api names it on `$guard`) of `$guard`, into `$mapped`, inside the
-/// guard's impl. `[$($m)*]` is `[mut]` when the guard gives mutable access,
-/// and `$p` its generics between `'a` and `T`. Each method's docs come
-/// before its name.
+/// guard's impl. `$rest` are the guard's fields besides `inner`,
+/// `[$($m)*]` is `[mut]` when the guard gives mutable access, and `$p` its
+/// generics between `'a` and `T`. Each method's docs come before its name.
 macro_rules! guard_map {
     (
-        $guard:ident => $mapped:ident<$($p:ident),*>, [$($m:tt)*];
+        $guard:ident { $($rest:ident),* } => $mapped:ident<$($p:ident),*>, [$($m:tt)*];
         $(#[$map:meta])* map;
         $(#[$try_map:meta])* try_map;
         $(#[$or_err_doc:meta])* $or_err:ident;
@@ -142,12 +142,13 @@ macro_rules! guard_map {
         where
             F: FnOnce(&$($m)* T) -> Option<&$($m)* U>,
         {
-            let mapped = s.inner.try_map(|inner, mut on_unwind| {
+            let $guard { inner, $($rest),* } = s;
+            let mapped = inner.try_map(|inner, mut on_unwind| {
                 ::lock_api::$guard::try_map(inner, move |t| on_unwind.run(|| f(t)))
             });
             match mapped {
                 Ok(inner) => Ok($mapped { inner }),
-                Err(inner) => Err($guard { inner }),
+                Err(inner) => Err($guard { inner, $($rest),* }),
             }
         }
 
@@ -157,9 +158,10 @@ macro_rules! guard_map {
         where
             F: FnOnce(&$($m)* T) -> Result<&$($m)* U, E>,
         {
-            match s.inner.try_map_with(|inner, mut on_unwind| ::lock_api::$guard::$or_err(inner, move |t| on_unwind.run(|| f(t)))) {
+            let $guard { inner, $($rest),* } = s;
+            match inner.try_map_with(|inner, mut on_unwind| ::lock_api::$guard::$or_err(inner, move |t| on_unwind.run(|| f(t)))) {
                 Ok(inner) => Ok($mapped { inner }),
-                Err((inner, e)) => Err(($guard { inner }, e)),
+                Err((inner, e)) => Err(($guard { inner, $($rest),* }, e)),
             }
         }
     };

@@ -4,7 +4,7 @@ use ::lock_api::{RawMutex, RawMutexFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::Mutex;
-use crate::tracked::{Access, Guard, Wrapper};
+use crate::tracked::{Access, Guard, LockRef};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped.
 ///
@@ -18,6 +18,7 @@ use crate::tracked::{Access, Guard, Wrapper};
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, R: RawMutex, T: ?Sized> {
     pub(crate) inner: Guard<'a, ::lock_api::MutexGuard<'a, R, T>>,
+    pub(super) lock: LockRef<'a, Mutex<R, T>>,
 }
 
 /// A guard of a [`Mutex`] that gives access to a part of the value
@@ -46,14 +47,15 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     /// # }
     /// ```
     pub fn mutex(s: &Self) -> &'a Mutex<R, T> {
-        // SAFETY: the lock_api guard in `inner` locks the `inner` of a
-        // `Mutex` of ours: our guards are only made from those (by the
-        // lock's methods, or from another of our guards of the lock).
-        unsafe { Mutex::from_inner(::lock_api::MutexGuard::mutex(&s.inner)) }
+        // SAFETY: `s.lock` and the lock_api guard in `s.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the lock_api guard gives is that lock's `inner`.
+        unsafe { s.lock.get(::lock_api::MutexGuard::mutex(&s.inner)) }
     }
 
     guard_map! {
-        MutexGuard => MappedMutexGuard<R>, [mut];
+        MutexGuard { lock } => MappedMutexGuard<R>, [mut];
         /// A guard for a part of the locked value; the mutex stays held.
         ///
         /// # Examples
@@ -221,7 +223,7 @@ guard_fair! {
 
 impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MappedMutexGuard<'a, R, T> {
     guard_map! {
-        MappedMutexGuard => MappedMutexGuard<R>, [mut];
+        MappedMutexGuard {} => MappedMutexGuard<R>, [mut];
         /// A guard for a part of this part; the mutex stays held.
         ///
         /// # Examples

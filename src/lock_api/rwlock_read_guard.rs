@@ -5,7 +5,7 @@ use ::lock_api::{RawRwLock, RawRwLockFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::RwLock;
-use crate::tracked::{Access, Guard, Wrapper};
+use crate::tracked::{Access, Guard, LockRef};
 
 /// Shared access to the value of an [`RwLock`], until dropped.
 ///
@@ -15,6 +15,7 @@ use crate::tracked::{Access, Guard, Wrapper};
 #[clippy::has_significant_drop]
 pub struct RwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
     pub(super) inner: Guard<'a, ::lock_api::RwLockReadGuard<'a, R, T>>,
+    pub(super) lock: LockRef<'a, RwLock<R, T>>,
 }
 
 /// Shared access to a part of the value of an [`RwLock`]
@@ -43,14 +44,15 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockReadGuard<'a, R, T> {
     /// # }
     /// ```
     pub fn rwlock(s: &Self) -> &'a RwLock<R, T> {
-        // SAFETY: the lock_api guard in `inner` locks the `inner` of a
-        // `RwLock` of ours: our guards are only made from those (by the
-        // lock's methods, or from another of our guards of the lock).
-        unsafe { RwLock::from_inner(::lock_api::RwLockReadGuard::rwlock(&s.inner)) }
+        // SAFETY: `s.lock` and the lock_api guard in `s.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the lock_api guard gives is that lock's `inner`.
+        unsafe { s.lock.get(::lock_api::RwLockReadGuard::rwlock(&s.inner)) }
     }
 
     guard_map! {
-        RwLockReadGuard => MappedRwLockReadGuard<R>, [];
+        RwLockReadGuard { lock } => MappedRwLockReadGuard<R>, [];
         /// A guard for a part of the value; the lock stays held.
         ///
         /// # Examples
@@ -188,7 +190,7 @@ guard_fair! {
 
 impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> MappedRwLockReadGuard<'a, R, T> {
     guard_map! {
-        MappedRwLockReadGuard => MappedRwLockReadGuard<R>, [];
+        MappedRwLockReadGuard {} => MappedRwLockReadGuard<R>, [];
         /// A guard for a part of this part.
         ///
         /// # Examples

@@ -4,7 +4,7 @@ use ::lock_api::{RawRwLockUpgrade, RawRwLockUpgradeDowngrade, RawRwLockUpgradeFa
 
 use super::guard::{forward_guard, guard_fair, guard_unlocked};
 use super::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use crate::tracked::{Access, Guard, Wrapper};
+use crate::tracked::{Access, Guard, LockRef};
 
 /// An upgradable read of an [`RwLock`], until dropped: shared with plain
 /// readers, exclusive against writers and other upgradable readers.
@@ -21,6 +21,7 @@ use crate::tracked::{Access, Guard, Wrapper};
 #[clippy::has_significant_drop]
 pub struct RwLockUpgradableReadGuard<'a, R: RawRwLockUpgrade, T: ?Sized> {
     pub(super) inner: Guard<'a, ::lock_api::RwLockUpgradableReadGuard<'a, R, T>>,
+    pub(super) lock: LockRef<'a, RwLock<R, T>>,
 }
 
 impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a, R, T> {
@@ -38,10 +39,11 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     /// # }
     /// ```
     pub fn rwlock(s: &Self) -> &'a RwLock<R, T> {
-        // SAFETY: the lock_api guard in `inner` locks the `inner` of a
-        // `RwLock` of ours: our guards are only made from those (by the
-        // lock's methods, or from another of our guards of the lock).
-        unsafe { RwLock::from_inner(::lock_api::RwLockUpgradableReadGuard::rwlock(&s.inner)) }
+        // SAFETY: `s.lock` and the lock_api guard in `s.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the lock_api guard gives is that lock's `inner`.
+        unsafe { s.lock.get(::lock_api::RwLockUpgradableReadGuard::rwlock(&s.inner)) }
     }
 
     guard_unlocked! {
@@ -91,9 +93,9 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     #[track_caller]
     #[inline]
     pub fn upgrade(s: Self) -> RwLockWriteGuard<'a, R, T> {
-        let RwLockUpgradableReadGuard { mut inner } = s;
+        let RwLockUpgradableReadGuard { mut inner, lock } = s;
         inner.token_mut().relock_as(Access::Write);
-        RwLockWriteGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::upgrade(inner)) }
+        RwLockWriteGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::upgrade(inner)), lock }
     }
 
     /// Upgrades without waiting, if no plain reader holds the lock; no
@@ -120,13 +122,13 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     #[track_caller]
     #[inline]
     pub fn try_upgrade(s: Self) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner } = s;
+        let RwLockUpgradableReadGuard { inner, lock } = s;
         match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade(inner)) {
             Ok(mut inner) => {
                 inner.token_mut().retag(Access::Write);
-                Ok(RwLockWriteGuard { inner })
+                Ok(RwLockWriteGuard { inner, lock })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 }
@@ -207,9 +209,9 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockUpgradableRead
     #[track_caller]
     #[inline]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, R, T> {
-        let RwLockUpgradableReadGuard { mut inner } = s;
+        let RwLockUpgradableReadGuard { mut inner, lock } = s;
         inner.token_mut().retag(Access::Read);
-        RwLockReadGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::downgrade(inner)) }
+        RwLockReadGuard { inner: inner.map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::downgrade(inner)), lock }
     }
 
     /// Upgrades, runs `f` with write access, and downgrades back; the
@@ -285,13 +287,13 @@ impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuar
     #[track_caller]
     #[inline]
     pub fn try_upgrade_for(s: Self, timeout: R::Duration) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner } = s;
+        let RwLockUpgradableReadGuard { inner, lock } = s;
         match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout)) {
             Ok(mut inner) => {
                 inner.token_mut().relock_as(Access::Write);
-                Ok(RwLockWriteGuard { inner })
+                Ok(RwLockWriteGuard { inner, lock })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 
@@ -323,13 +325,13 @@ impl<'a, R: RawRwLockUpgradeTimed + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuar
     #[track_caller]
     #[inline]
     pub fn try_upgrade_until(s: Self, timeout: R::Instant) -> Result<RwLockWriteGuard<'a, R, T>, Self> {
-        let RwLockUpgradableReadGuard { inner } = s;
+        let RwLockUpgradableReadGuard { inner, lock } = s;
         match inner.try_map(|inner, _| ::lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, timeout)) {
             Ok(mut inner) => {
                 inner.token_mut().relock_as(Access::Write);
-                Ok(RwLockWriteGuard { inner })
+                Ok(RwLockWriteGuard { inner, lock })
             }
-            Err(inner) => Err(RwLockUpgradableReadGuard { inner }),
+            Err(inner) => Err(RwLockUpgradableReadGuard { inner, lock }),
         }
     }
 }

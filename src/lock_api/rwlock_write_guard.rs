@@ -5,7 +5,7 @@ use ::lock_api::{RawRwLock, RawRwLockDowngrade, RawRwLockFair, RawRwLockUpgradeD
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard};
-use crate::tracked::{Access, Guard, Wrapper};
+use crate::tracked::{Access, Guard, LockRef};
 
 /// Exclusive access to the value of an [`RwLock`], until dropped.
 ///
@@ -15,6 +15,7 @@ use crate::tracked::{Access, Guard, Wrapper};
 #[clippy::has_significant_drop]
 pub struct RwLockWriteGuard<'a, R: RawRwLock, T: ?Sized> {
     pub(super) inner: Guard<'a, ::lock_api::RwLockWriteGuard<'a, R, T>>,
+    pub(super) lock: LockRef<'a, RwLock<R, T>>,
 }
 
 /// Exclusive access to a part of the value of an [`RwLock`]
@@ -43,14 +44,15 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a, R, T> {
     /// # }
     /// ```
     pub fn rwlock(s: &Self) -> &'a RwLock<R, T> {
-        // SAFETY: the lock_api guard in `inner` locks the `inner` of a
-        // `RwLock` of ours: our guards are only made from those (by the
-        // lock's methods, or from another of our guards of the lock).
-        unsafe { RwLock::from_inner(::lock_api::RwLockWriteGuard::rwlock(&s.inner)) }
+        // SAFETY: `s.lock` and the lock_api guard in `s.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the lock_api guard gives is that lock's `inner`.
+        unsafe { s.lock.get(::lock_api::RwLockWriteGuard::rwlock(&s.inner)) }
     }
 
     guard_map! {
-        RwLockWriteGuard => MappedRwLockWriteGuard<R>, [mut];
+        RwLockWriteGuard { lock } => MappedRwLockWriteGuard<R>, [mut];
         /// A guard for a part of the value; the lock stays held.
         ///
         /// # Examples
@@ -151,9 +153,9 @@ impl<'a, R: RawRwLockDowngrade + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a, R, T> 
     #[track_caller]
     #[inline]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, R, T> {
-        let RwLockWriteGuard { mut inner } = s;
+        let RwLockWriteGuard { mut inner, lock } = s;
         inner.token_mut().retag(Access::Read);
-        RwLockReadGuard { inner: inner.map(|inner, _| ::lock_api::RwLockWriteGuard::downgrade(inner)) }
+        RwLockReadGuard { inner: inner.map(|inner, _| ::lock_api::RwLockWriteGuard::downgrade(inner)), lock }
     }
 }
 
@@ -175,10 +177,11 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a,
     #[track_caller]
     #[inline]
     pub fn downgrade_to_upgradable(s: Self) -> RwLockUpgradableReadGuard<'a, R, T> {
-        let RwLockWriteGuard { mut inner } = s;
+        let RwLockWriteGuard { mut inner, lock } = s;
         inner.token_mut().retag(Access::Upgradable);
         RwLockUpgradableReadGuard {
             inner: inner.map(|inner, _| ::lock_api::RwLockWriteGuard::downgrade_to_upgradable(inner)),
+            lock,
         }
     }
 }
@@ -242,7 +245,7 @@ guard_fair! {
 
 impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> MappedRwLockWriteGuard<'a, R, T> {
     guard_map! {
-        MappedRwLockWriteGuard => MappedRwLockWriteGuard<R>, [mut];
+        MappedRwLockWriteGuard {} => MappedRwLockWriteGuard<R>, [mut];
         /// A guard for a part of this part.
         ///
         /// # Examples

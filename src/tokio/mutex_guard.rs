@@ -2,7 +2,7 @@
 
 use super::owned::forward_guard;
 use super::Mutex;
-use crate::tracked::{TaskToken, TrackedGuard, Wrapper};
+use crate::tracked::{LockRef, TaskToken, TrackedGuard};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped. Holding
 /// it across an `.await` is fine.
@@ -13,6 +13,7 @@ use crate::tracked::{TaskToken, TrackedGuard, Wrapper};
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(super) inner: TrackedGuard<tokio::sync::MutexGuard<'a, T>, TaskToken<'a>>,
+    pub(super) lock: LockRef<'a, Mutex<T>>,
 }
 
 /// A guard of a [`Mutex`] for a part of the value ([`MutexGuard::map`]).
@@ -72,12 +73,12 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         U: ?Sized,
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let mapped = this
-            .inner
+        let MutexGuard { inner, lock } = this;
+        let mapped = inner
             .try_map(|inner, mut on_unwind| tokio::sync::MutexGuard::try_map(inner, move |t| on_unwind.run(|| f(t))));
         match mapped {
             Ok(inner) => Ok(MappedMutexGuard { inner }),
-            Err(inner) => Err(MutexGuard { inner }),
+            Err(inner) => Err(MutexGuard { inner, lock }),
         }
     }
 
@@ -93,10 +94,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// assert!(std::ptr::eq(MutexGuard::mutex(&guard), &m));
     /// ```
     pub fn mutex(this: &Self) -> &'a Mutex<T> {
-        // SAFETY: the tokio guard in `inner` locks the `inner` of a `Mutex`
-        // of ours: our guards are only made from those, by the mutex's
-        // methods.
-        unsafe { Mutex::from_inner(tokio::sync::MutexGuard::mutex(&this.inner)) }
+        // SAFETY: `this.lock` and the tokio guard in `this.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the tokio guard gives is that lock's `inner`.
+        unsafe { this.lock.get(tokio::sync::MutexGuard::mutex(&this.inner)) }
     }
 }
 
