@@ -109,3 +109,63 @@ fn guards_have_the_size_of_the_wrapped_guard_without_tracking() {
         lockorder::tokio::RwLockMappedWriteGuard<'static, String> => tokio::sync::RwLockMappedWriteGuard<'static, String>,
     );
 }
+
+/// The guards above keep no reference to their lock without tracking, yet
+/// `mutex()`, `remutex()` and `rwlock()` still give it, through every way
+/// a guard is made: runs in both builds.
+#[test]
+fn guards_give_their_lock() {
+    #[cfg(feature = "parking_lot")]
+    {
+        use lockorder::parking_lot::{
+            Mutex, MutexGuard, ReentrantMutex, ReentrantMutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
+            RwLockWriteGuard,
+        };
+
+        let m = Mutex::new((1u64, 2u8));
+        assert!(std::ptr::eq(MutexGuard::mutex(&m.lock()), &m));
+        let g = MutexGuard::try_map(m.try_lock().unwrap(), |_| None::<&mut u8>).unwrap_err();
+        assert!(std::ptr::eq(MutexGuard::mutex(&g), &m));
+        drop(g);
+        let bytes: Box<Mutex<[u8]>> = Box::new(Mutex::new([1, 2, 3]));
+        assert_eq!(MutexGuard::mutex(&bytes.lock()).data_ptr().len(), 3);
+        assert!(std::ptr::eq(MutexGuard::mutex(&bytes.lock()), &*bytes));
+
+        let r = ReentrantMutex::new(5u32);
+        let outer = r.lock();
+        assert!(std::ptr::eq(ReentrantMutexGuard::remutex(&outer), &r));
+        assert!(std::ptr::eq(ReentrantMutexGuard::remutex(&r.lock()), &r));
+        drop(outer);
+
+        let l = RwLock::new(7u16);
+        assert!(std::ptr::eq(RwLockReadGuard::rwlock(&l.read()), &l));
+        let w = l.write();
+        assert!(std::ptr::eq(RwLockWriteGuard::rwlock(&w), &l));
+        let u = RwLockWriteGuard::downgrade_to_upgradable(w);
+        assert!(std::ptr::eq(RwLockUpgradableReadGuard::rwlock(&u), &l));
+        let w = RwLockUpgradableReadGuard::upgrade(u);
+        assert!(std::ptr::eq(RwLockWriteGuard::rwlock(&w), &l));
+        let r = RwLockWriteGuard::downgrade(w);
+        assert!(std::ptr::eq(RwLockReadGuard::rwlock(&r), &l));
+        drop(r);
+        let u = l.upgradable_read();
+        let w = RwLockUpgradableReadGuard::try_upgrade(u).unwrap();
+        let r = RwLockUpgradableReadGuard::downgrade(RwLockWriteGuard::downgrade_to_upgradable(w));
+        assert!(std::ptr::eq(RwLockReadGuard::rwlock(&r), &l));
+        drop(r);
+        let words: Box<RwLock<[u64]>> = Box::new(RwLock::new([1, 2]));
+        assert!(std::ptr::eq(RwLockWriteGuard::rwlock(&words.write()), &*words));
+    }
+    #[cfg(feature = "tokio")]
+    {
+        use lockorder::tokio::{Mutex, MutexGuard};
+
+        let m = Mutex::new(3u64);
+        assert!(std::ptr::eq(MutexGuard::mutex(&m.try_lock().unwrap()), &m));
+        let g = MutexGuard::try_map(m.blocking_lock(), |_| None::<&mut u64>).unwrap_err();
+        assert!(std::ptr::eq(MutexGuard::mutex(&g), &m));
+        drop(g);
+        let text: Box<Mutex<[u16]>> = Box::new(Mutex::new([7; 5]));
+        assert!(std::ptr::eq(MutexGuard::mutex(&text.try_lock().unwrap()), &*text));
+    }
+}
