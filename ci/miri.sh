@@ -35,33 +35,12 @@ TESTS=(guards condvar once parked parking_lot try_lock poison tokio tokio_plain 
 args=(--lib)
 for t in "${TESTS[@]}"; do args+=(--test "$t"); done
 
-# A guard's `mutex()` (`rwlock()`, `remutex()`) finds our lock from the lock
-# the wrapped guard gives, which is our lock's `inner` field
-# (`tracked::Wrapper`, a container-of). Stacked Borrows rejects reaching
-# outside a reference's pointee through it, Tree Borrows allows it: those
-# run under Tree Borrows, the rest under the default Stacked Borrows.
-CONTAINER_OF=(
-    tracked::wrapper::
-    "lock_api::mutex_guard::MutexGuard<'a,R,T>::mutex "
-    "lock_api::remutex_guard::ReentrantMutexGuard<'a,R,G,T>::remutex "
-    "lock_api::rwlock_read_guard::RwLockReadGuard<'a,R,T>::rwlock "
-    "lock_api::rwlock_upgradable_guard::RwLockUpgradableReadGuard<'a,R,T>::rwlock "
-    "lock_api::rwlock_write_guard::RwLockWriteGuard<'a,R,T>::rwlock "
-    "tokio::mutex_guard::MutexGuard<'a,T>::mutex "
-)
-skip=()
-for t in "${CONTAINER_OF[@]}"; do skip+=(--skip "$t"); done
-
 cargo +nightly miri setup
 start=$SECONDS
-cargo +nightly miri test --all-features "${args[@]}" -- "${skip[@]}"
+cargo +nightly miri test --all-features "${args[@]}"
 # The doctests: the whole public API, the examples of the unsafe methods
 # among them. Left out: those of `record`, which write and read files
 # (Miri's isolation has no file system), and `Backtrace`'s, which needs a
 # captured stack.
-cargo +nightly miri test --all-features --doc -- --skip src/record/ --skip "report::backtrace::Backtrace " --skip src/watchdog.rs "${skip[@]}"
-# The container-of tests, under Tree Borrows.
-export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-tree-borrows"
-cargo +nightly miri test --all-features --lib -- "${CONTAINER_OF[@]}"
-cargo +nightly miri test --all-features --doc -- "${CONTAINER_OF[@]}"
+cargo +nightly miri test --all-features --doc -- --skip src/record/ --skip "report::backtrace::Backtrace " --skip src/watchdog.rs
 echo "miri: passed in $((SECONDS - start)) s"
