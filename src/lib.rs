@@ -51,7 +51,9 @@
 //!
 //! - `force`: keep tracking on in builds without debug assertions (release
 //!   or bench profiles). Without it, a release build compiles tracking out
-//!   and every type has the size and speed of its std counterpart.
+//!   and every type has the size and speed of its std counterpart (or of
+//!   the parking_lot, lock_api or tokio type it wraps; the owned tokio
+//!   guards are a pointer larger than tokio's).
 //! - `record`: with `LOCKORDER_RECORD=<dir>` set, every process appends
 //!   each new order between lock classes to its own file in `<dir>`;
 //!   `lockorder::record` reads and merges such files.

@@ -7,6 +7,11 @@
 //! nothing of the lock is touched after. [`TrackedGuard`]'s `Drop` is the
 //! one place that orders the two for every backend.
 //!
+//! A lock_api or tokio guard keeps its lock in a `LockRef`: a pointer to
+//! it with tracking; without, nothing, and the lock is found from the one
+//! the wrapped guard locks (`Wrapper`), so that the guard has the wrapped
+//! guard's size.
+//!
 //! This is the one place where tracking is switched on or off: with the
 //! `lockorder_tracking` cfg off (release builds without the `force`
 //! feature) both types are zero-sized and every method is empty, so a
@@ -28,6 +33,8 @@ mod pseudo;
 mod task;
 #[cfg(feature = "tokio")]
 mod task_token;
+#[cfg(any(feature = "lock_api", feature = "tokio"))]
+mod wrapper;
 
 pub(crate) use self::guard::{Release, ReleaseOnUnwind, TrackedGuard};
 pub(crate) use self::pseudo::{PseudoLock, WaitKind};
@@ -35,6 +42,8 @@ pub(crate) use self::pseudo::{PseudoLock, WaitKind};
 pub(crate) use self::task::TaskSet;
 #[cfg(feature = "tokio")]
 pub(crate) use self::task_token::{Checked, TaskToken};
+#[cfg(any(feature = "lock_api", feature = "tokio"))]
+pub(crate) use self::wrapper::{wrapper, LockRef, Wrapper};
 pub(crate) use crate::engine::Access;
 #[cfg(lockorder_tracking)]
 use crate::engine::{self, LockId, LockState};

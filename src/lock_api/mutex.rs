@@ -6,7 +6,7 @@ use ::lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits, lock_with_class};
 use super::MutexGuard;
 use crate::report::LockInfo;
-use crate::tracked::{Access, Guard, LockTracker};
+use crate::tracked::{wrapper, Access, Guard, LockRef, LockTracker};
 
 /// A mutual exclusion lock over any raw mutex `R`, whose acquisitions are
 /// checked for lock-order violations: a drop-in for
@@ -34,10 +34,15 @@ use crate::tracked::{Access, Guard, LockTracker};
 /// assert_eq!(*m.lock(), [1]);
 /// # }
 /// ```
+// `#[repr(C)]`, `tracker` then `inner`: without tracking a guard finds the
+// mutex from the lock_api mutex its lock_api guard gives (see `LockRef`).
+#[repr(C)]
 pub struct Mutex<R, T: ?Sized> {
     tracker: LockTracker,
     inner: ::lock_api::Mutex<R, T>,
 }
+
+wrapper!(impl[R, T: ?Sized] Mutex<R, T> => ::lock_api::Mutex<R, T>);
 
 impl<R: RawMutex, T> Mutex<R, T> {
     lock_new! {
@@ -140,7 +145,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[inline(always)]
     pub fn lock(&self) -> MutexGuard<'_, R, T> {
         let token = self.tracker.acquire(Access::Lock);
-        MutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
+        MutexGuard { inner: Guard::new(self.inner.lock(), token), lock: LockRef::new(self) }
     }
 
     /// [`Mutex::lock`] at nesting level `subclass` of the mutex's class: for
@@ -171,7 +176,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[inline(always)]
     pub fn lock_nested(&self, subclass: u8) -> MutexGuard<'_, R, T> {
         let token = self.tracker.acquire_nested(Access::Lock, subclass);
-        MutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
+        MutexGuard { inner: Guard::new(self.inner.lock(), token), lock: LockRef::new(self) }
     }
 
     /// Attempts to acquire the mutex without blocking.
@@ -193,7 +198,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[inline(always)]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, R, T>> {
         let inner = self.inner.try_lock()?;
-        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquired(Access::Lock)), lock: self })
+        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquired(Access::Lock)), lock: LockRef::new(self) })
     }
 
     lock_state! {
@@ -252,7 +257,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
         // SAFETY: the caller guarantees that the mutex is locked and that no
         // other guard owns that lock.
         let inner = unsafe { self.inner.make_guard_unchecked() };
-        MutexGuard { inner: Guard::new(inner, self.tracker.adopt(Access::Lock)), lock: self }
+        MutexGuard { inner: Guard::new(inner, self.tracker.adopt(Access::Lock)), lock: LockRef::new(self) }
     }
 
     force_unlock! {
@@ -378,7 +383,7 @@ impl<R: RawMutexTimed, T: ?Sized> Mutex<R, T> {
     #[inline]
     pub fn try_lock_for(&self, timeout: R::Duration) -> Option<MutexGuard<'_, R, T>> {
         let inner = self.inner.try_lock_for(timeout)?;
-        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Lock)), lock: self })
+        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Lock)), lock: LockRef::new(self) })
     }
 
     /// Attempts to acquire the mutex, waiting until `timeout` at most; as
@@ -404,7 +409,7 @@ impl<R: RawMutexTimed, T: ?Sized> Mutex<R, T> {
     #[inline]
     pub fn try_lock_until(&self, timeout: R::Instant) -> Option<MutexGuard<'_, R, T>> {
         let inner = self.inner.try_lock_until(timeout)?;
-        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Lock)), lock: self })
+        Some(MutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Lock)), lock: LockRef::new(self) })
     }
 }
 

@@ -4,7 +4,7 @@ use ::lock_api::{RawMutex, RawMutexFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::Mutex;
-use crate::tracked::{Access, Guard};
+use crate::tracked::{Access, Guard, LockRef};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped.
 ///
@@ -18,7 +18,7 @@ use crate::tracked::{Access, Guard};
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, R: RawMutex, T: ?Sized> {
     pub(crate) inner: Guard<'a, ::lock_api::MutexGuard<'a, R, T>>,
-    pub(super) lock: &'a Mutex<R, T>,
+    pub(super) lock: LockRef<'a, Mutex<R, T>>,
 }
 
 /// A guard of a [`Mutex`] that gives access to a part of the value
@@ -47,7 +47,11 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     /// # }
     /// ```
     pub fn mutex(s: &Self) -> &'a Mutex<R, T> {
-        s.lock
+        // SAFETY: `s.lock` and the lock_api guard in `s.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the lock_api guard gives is that lock's `inner`.
+        unsafe { s.lock.get(::lock_api::MutexGuard::mutex(&s.inner)) }
     }
 
     guard_map! {

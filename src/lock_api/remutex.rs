@@ -5,7 +5,7 @@ use ::lock_api::{GetThreadId, RawMutex, RawMutexFair, RawMutexTimed};
 use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits, lock_with_class};
 use super::ReentrantMutexGuard;
 use crate::report::LockInfo;
-use crate::tracked::{Access, Guard, LockTracker};
+use crate::tracked::{wrapper, Access, Guard, LockRef, LockTracker};
 
 /// A mutex that the thread holding it may lock again, whose acquisitions
 /// are checked for lock-order violations: a drop-in for
@@ -31,10 +31,15 @@ use crate::tracked::{Access, Guard, LockTracker};
 /// assert_eq!(outer.get(), 1);
 /// # }
 /// ```
+// `#[repr(C)]`, `tracker` then `inner`: without tracking a guard finds the
+// mutex from the lock_api mutex its lock_api guard gives (see `LockRef`).
+#[repr(C)]
 pub struct ReentrantMutex<R, G, T: ?Sized> {
     tracker: LockTracker,
     inner: ::lock_api::ReentrantMutex<R, G, T>,
 }
+
+wrapper!(impl[R, G, T: ?Sized] ReentrantMutex<R, G, T> => ::lock_api::ReentrantMutex<R, G, T>);
 
 impl<R: RawMutex, G: GetThreadId, T> ReentrantMutex<R, G, T> {
     lock_new! {
@@ -132,7 +137,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline(always)]
     pub fn lock(&self) -> ReentrantMutexGuard<'_, R, G, T> {
         let token = self.tracker.acquire(Access::Reentrant);
-        ReentrantMutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
+        ReentrantMutexGuard { inner: Guard::new(self.inner.lock(), token), lock: LockRef::new(self) }
     }
 
     /// [`ReentrantMutex::lock`] at nesting level `subclass` of the mutex's
@@ -160,7 +165,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline(always)]
     pub fn lock_nested(&self, subclass: u8) -> ReentrantMutexGuard<'_, R, G, T> {
         let token = self.tracker.acquire_nested(Access::Reentrant, subclass);
-        ReentrantMutexGuard { inner: Guard::new(self.inner.lock(), token), lock: self }
+        ReentrantMutexGuard { inner: Guard::new(self.inner.lock(), token), lock: LockRef::new(self) }
     }
 
     /// Attempts to acquire the mutex without blocking (held on success, no
@@ -179,7 +184,10 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline(always)]
     pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, R, G, T>> {
         let inner = self.inner.try_lock()?;
-        Some(ReentrantMutexGuard { inner: Guard::new(inner, self.tracker.acquired(Access::Reentrant)), lock: self })
+        Some(ReentrantMutexGuard {
+            inner: Guard::new(inner, self.tracker.acquired(Access::Reentrant)),
+            lock: LockRef::new(self),
+        })
     }
 
     lock_state! {
@@ -250,7 +258,10 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     pub unsafe fn make_guard_unchecked(&self) -> ReentrantMutexGuard<'_, R, G, T> {
         // SAFETY: forwarded from this function's contract.
         let inner = unsafe { self.inner.make_guard_unchecked() };
-        ReentrantMutexGuard { inner: Guard::new(inner, self.tracker.adopt(Access::Reentrant)), lock: self }
+        ReentrantMutexGuard {
+            inner: Guard::new(inner, self.tracker.adopt(Access::Reentrant)),
+            lock: LockRef::new(self),
+        }
     }
 
     force_unlock! {
@@ -373,7 +384,10 @@ impl<R: RawMutexTimed, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline]
     pub fn try_lock_for(&self, timeout: R::Duration) -> Option<ReentrantMutexGuard<'_, R, G, T>> {
         let inner = self.inner.try_lock_for(timeout)?;
-        Some(ReentrantMutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Reentrant)), lock: self })
+        Some(ReentrantMutexGuard {
+            inner: Guard::new(inner, self.tracker.acquire(Access::Reentrant)),
+            lock: LockRef::new(self),
+        })
     }
 
     /// Attempts to acquire the mutex, waiting until `timeout` at most; as
@@ -397,7 +411,10 @@ impl<R: RawMutexTimed, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline]
     pub fn try_lock_until(&self, timeout: R::Instant) -> Option<ReentrantMutexGuard<'_, R, G, T>> {
         let inner = self.inner.try_lock_until(timeout)?;
-        Some(ReentrantMutexGuard { inner: Guard::new(inner, self.tracker.acquire(Access::Reentrant)), lock: self })
+        Some(ReentrantMutexGuard {
+            inner: Guard::new(inner, self.tracker.acquire(Access::Reentrant)),
+            lock: LockRef::new(self),
+        })
     }
 }
 

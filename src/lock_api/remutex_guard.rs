@@ -5,7 +5,7 @@ use ::lock_api::{GetThreadId, RawMutex, RawMutexFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::ReentrantMutex;
-use crate::tracked::{Access, Guard};
+use crate::tracked::{Access, Guard, LockRef};
 
 /// The guard of a [`ReentrantMutex`]: one lock level, held until it is
 /// dropped. It gives shared access only, as lock_api's.
@@ -16,7 +16,7 @@ use crate::tracked::{Access, Guard};
 #[clippy::has_significant_drop]
 pub struct ReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
     pub(super) inner: Guard<'a, ::lock_api::ReentrantMutexGuard<'a, R, G, T>>,
-    pub(super) lock: &'a ReentrantMutex<R, G, T>,
+    pub(super) lock: LockRef<'a, ReentrantMutex<R, G, T>>,
 }
 
 /// A guard of a [`ReentrantMutex`] for a part of the value
@@ -45,7 +45,11 @@ impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGu
     /// # }
     /// ```
     pub fn remutex(s: &Self) -> &'a ReentrantMutex<R, G, T> {
-        s.lock
+        // SAFETY: `s.lock` and the lock_api guard in `s.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the lock_api guard gives is that lock's `inner`.
+        unsafe { s.lock.get(::lock_api::ReentrantMutexGuard::remutex(&s.inner)) }
     }
 
     guard_map! {

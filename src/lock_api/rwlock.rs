@@ -9,7 +9,7 @@ use ::lock_api::{
 use super::shared::{force_unlock, lock_access, lock_from_raw, lock_new, lock_state, lock_traits, lock_with_class};
 use super::{RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard};
 use crate::report::LockInfo;
-use crate::tracked::{Access, Guard, HeldToken, LockTracker};
+use crate::tracked::{wrapper, Access, Guard, HeldToken, LockRef, LockTracker};
 
 /// A reader-writer lock over any raw lock `R`, whose acquisitions are
 /// checked for lock-order violations: a drop-in for
@@ -39,10 +39,15 @@ use crate::tracked::{Access, Guard, HeldToken, LockTracker};
 /// assert_eq!(*lock.read(), 6);
 /// # }
 /// ```
+// `#[repr(C)]`, `tracker` then `inner`: without tracking a guard finds the
+// lock from the lock_api lock its lock_api guard gives (see `LockRef`).
+#[repr(C)]
 pub struct RwLock<R, T: ?Sized> {
     tracker: LockTracker,
     inner: ::lock_api::RwLock<R, T>,
 }
+
+wrapper!(impl[R, T: ?Sized] RwLock<R, T> => ::lock_api::RwLock<R, T>);
 
 impl<R: RawRwLock, T> RwLock<R, T> {
     lock_new! {
@@ -126,7 +131,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         inner: ::lock_api::RwLockReadGuard<'a, R, T>,
         token: HeldToken<'a>,
     ) -> RwLockReadGuard<'a, R, T> {
-        RwLockReadGuard { inner: Guard::new(inner, token), lock: self }
+        RwLockReadGuard { inner: Guard::new(inner, token), lock: LockRef::new(self) }
     }
 
     fn write_guard<'a>(
@@ -134,7 +139,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         inner: ::lock_api::RwLockWriteGuard<'a, R, T>,
         token: HeldToken<'a>,
     ) -> RwLockWriteGuard<'a, R, T> {
-        RwLockWriteGuard { inner: Guard::new(inner, token), lock: self }
+        RwLockWriteGuard { inner: Guard::new(inner, token), lock: LockRef::new(self) }
     }
 
     /// Acquires shared access, blocking while a writer holds or waits for
@@ -716,7 +721,7 @@ impl<R: RawRwLockUpgrade, T: ?Sized> RwLock<R, T> {
         inner: ::lock_api::RwLockUpgradableReadGuard<'a, R, T>,
         token: HeldToken<'a>,
     ) -> RwLockUpgradableReadGuard<'a, R, T> {
-        RwLockUpgradableReadGuard { inner: Guard::new(inner, token), lock: self }
+        RwLockUpgradableReadGuard { inner: Guard::new(inner, token), lock: LockRef::new(self) }
     }
 
     /// Acquires an upgradable read: shared with plain readers, exclusive

@@ -5,7 +5,7 @@ use ::lock_api::{RawRwLock, RawRwLockFair};
 
 use super::guard::{forward_guard, guard_fair, guard_map, guard_unlocked};
 use super::RwLock;
-use crate::tracked::{Access, Guard};
+use crate::tracked::{Access, Guard, LockRef};
 
 /// Shared access to the value of an [`RwLock`], until dropped.
 ///
@@ -15,7 +15,7 @@ use crate::tracked::{Access, Guard};
 #[clippy::has_significant_drop]
 pub struct RwLockReadGuard<'a, R: RawRwLock, T: ?Sized> {
     pub(super) inner: Guard<'a, ::lock_api::RwLockReadGuard<'a, R, T>>,
-    pub(super) lock: &'a RwLock<R, T>,
+    pub(super) lock: LockRef<'a, RwLock<R, T>>,
 }
 
 /// Shared access to a part of the value of an [`RwLock`]
@@ -44,7 +44,11 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockReadGuard<'a, R, T> {
     /// # }
     /// ```
     pub fn rwlock(s: &Self) -> &'a RwLock<R, T> {
-        s.lock
+        // SAFETY: `s.lock` and the lock_api guard in `s.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the lock_api guard gives is that lock's `inner`.
+        unsafe { s.lock.get(::lock_api::RwLockReadGuard::rwlock(&s.inner)) }
     }
 
     guard_map! {

@@ -4,7 +4,7 @@ use ::lock_api::{RawRwLockUpgrade, RawRwLockUpgradeDowngrade, RawRwLockUpgradeFa
 
 use super::guard::{forward_guard, guard_fair, guard_unlocked};
 use super::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use crate::tracked::{Access, Guard};
+use crate::tracked::{Access, Guard, LockRef};
 
 /// An upgradable read of an [`RwLock`], until dropped: shared with plain
 /// readers, exclusive against writers and other upgradable readers.
@@ -21,7 +21,7 @@ use crate::tracked::{Access, Guard};
 #[clippy::has_significant_drop]
 pub struct RwLockUpgradableReadGuard<'a, R: RawRwLockUpgrade, T: ?Sized> {
     pub(super) inner: Guard<'a, ::lock_api::RwLockUpgradableReadGuard<'a, R, T>>,
-    pub(super) lock: &'a RwLock<R, T>,
+    pub(super) lock: LockRef<'a, RwLock<R, T>>,
 }
 
 impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a, R, T> {
@@ -39,7 +39,11 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
     /// # }
     /// ```
     pub fn rwlock(s: &Self) -> &'a RwLock<R, T> {
-        s.lock
+        // SAFETY: `s.lock` and the lock_api guard in `s.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the lock_api guard gives is that lock's `inner`.
+        unsafe { s.lock.get(::lock_api::RwLockUpgradableReadGuard::rwlock(&s.inner)) }
     }
 
     guard_unlocked! {

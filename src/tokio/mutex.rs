@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::shared::{lock_access, lock_traits, named_ctors, try_owned};
 use super::{MutexGuard, OwnedMutexGuard, TryLockError};
 use crate::report::LockInfo;
-use crate::tracked::{Access, Checked, LockTracker, TrackedGuard};
+use crate::tracked::{wrapper, Access, Checked, LockRef, LockTracker, TrackedGuard};
 
 /// An async mutex whose acquisitions are checked for lock-order violations:
 /// a drop-in for [`tokio::sync::Mutex`].
@@ -38,10 +38,15 @@ use crate::tracked::{Access, Checked, LockTracker, TrackedGuard};
 /// assert_eq!(*count.lock().await, 4);
 /// # }));
 /// ```
+// `#[repr(C)]`, `tracker` then `inner`: without tracking a guard finds the
+// mutex from the tokio mutex its tokio guard gives (see `LockRef`).
+#[repr(C)]
 pub struct Mutex<T: ?Sized> {
     tracker: LockTracker,
     inner: tokio::sync::Mutex<T>,
 }
+
+wrapper!(impl[T: ?Sized] Mutex<T> => tokio::sync::Mutex<T>);
 
 impl<T: ?Sized> Mutex<T> {
     named_ctors! {
@@ -184,7 +189,7 @@ impl<T: ?Sized> Mutex<T> {
         let polled = checked.poll();
         let inner = self.inner.lock().await;
         let token = polled.acquired();
-        MutexGuard { inner: TrackedGuard::new(inner, token), lock: self }
+        MutexGuard { inner: TrackedGuard::new(inner, token), lock: LockRef::new(self) }
     }
 
     /// Locks the mutex from code that is not async, blocking the thread.
@@ -207,7 +212,7 @@ impl<T: ?Sized> Mutex<T> {
         let polled = checked.poll();
         let inner = self.inner.blocking_lock();
         let token = polled.acquired();
-        MutexGuard { inner: TrackedGuard::new(inner, token), lock: self }
+        MutexGuard { inner: TrackedGuard::new(inner, token), lock: LockRef::new(self) }
     }
 
     /// Attempts to lock the mutex without waiting (held on success, no
@@ -228,7 +233,10 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         let inner = self.inner.try_lock()?;
-        Ok(MutexGuard { inner: TrackedGuard::new(inner, self.tracker.acquired_task(Access::AsyncLock)), lock: self })
+        Ok(MutexGuard {
+            inner: TrackedGuard::new(inner, self.tracker.acquired_task(Access::AsyncLock)),
+            lock: LockRef::new(self),
+        })
     }
 
     lock_access! {

@@ -2,7 +2,7 @@
 
 use super::owned::forward_guard;
 use super::Mutex;
-use crate::tracked::{TaskToken, TrackedGuard};
+use crate::tracked::{LockRef, TaskToken, TrackedGuard};
 
 /// The guard of a [`Mutex`]: the lock is held until it is dropped. Holding
 /// it across an `.await` is fine.
@@ -13,7 +13,7 @@ use crate::tracked::{TaskToken, TrackedGuard};
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(super) inner: TrackedGuard<tokio::sync::MutexGuard<'a, T>, TaskToken<'a>>,
-    pub(super) lock: &'a Mutex<T>,
+    pub(super) lock: LockRef<'a, Mutex<T>>,
 }
 
 /// A guard of a [`Mutex`] for a part of the value ([`MutexGuard::map`]).
@@ -94,7 +94,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// assert!(std::ptr::eq(MutexGuard::mutex(&guard), &m));
     /// ```
     pub fn mutex(this: &Self) -> &'a Mutex<T> {
-        this.lock
+        // SAFETY: `this.lock` and the tokio guard in `this.inner` were made
+        // together, from one lock of ours and its `inner` (by the lock's
+        // methods, or moved on together from another guard of the lock), so
+        // the lock the tokio guard gives is that lock's `inner`.
+        unsafe { this.lock.get(tokio::sync::MutexGuard::mutex(&this.inner)) }
     }
 }
 
