@@ -91,6 +91,13 @@ impl Held {
 }
 
 impl Wait {
+    /// A wait of this thread for `lock`, from now, holding nothing yet
+    /// (see [`fill`]).
+    fn new(id: LockId, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> Wait {
+        let since = Instant::now();
+        Wait { thread: thread_name(), task: None, id, lock: *lock, access, site, since, trace: None, held: Vec::new() }
+    }
+
     /// `thread `x`` or `task 3 on thread `x``.
     fn waiter(&self) -> String {
         match self.task {
@@ -222,17 +229,7 @@ pub(crate) fn begin_blocking(id: LockId, lock: &LockInfo, access: Access, site: 
         let mut current = self::lock(&slot.wait);
         let mut wait = match current.take() {
             Some((_, wait)) => wait,
-            None => Wait {
-                thread: thread_name(),
-                task: None,
-                id,
-                lock: *lock,
-                access,
-                site,
-                since: Instant::now(),
-                trace: None,
-                held: Vec::new(),
-            },
+            None => Wait::new(id, lock, access, site),
         };
         // The held set has the lock already: a blocking acquisition is
         // pushed before it waits.
@@ -259,17 +256,7 @@ pub(crate) fn end_blocking() {
 #[inline(never)]
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) fn begin(id: LockId, lock: &LockInfo, access: Access, site: &'static Location<'static>) -> u64 {
-    let mut wait = Wait {
-        thread: thread_name(),
-        task: None,
-        id,
-        lock: *lock,
-        access,
-        site,
-        since: Instant::now(),
-        trace: None,
-        held: Vec::new(),
-    };
+    let mut wait = Wait::new(id, lock, access, site);
     fill(&mut wait, (id, lock, access, site), false);
     let mut table = table();
     table.next += 1;
