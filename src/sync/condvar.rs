@@ -15,6 +15,17 @@ use crate::tracked::{Guard, HeldToken, PseudoLock, ReleaseOnUnwind, WaitKind};
 /// holding a lock taken after the mutex is reported if that lock is ever
 /// taken before the mutex.
 ///
+/// A wait without a timeout (`wait`, `wait_while`) also waits for the
+/// condvar's notification, a pseudo-lock (see [`lockorder::thread`]): the
+/// locks held during the wait, the mutex aside, are ordered before it, and
+/// `notify_one`/`notify_all` order it before the notifier's locks. A waiter
+/// that holds a lock the notifier must take before it notifies (the shape
+/// of the condvar deadlocks in the PLDI'20 study of Rust concurrency bugs)
+/// is reported, whichever side ran first; waiting on the mutex alone and
+/// notifying under it, the ordinary use, is silent.
+///
+/// [`lockorder::thread`]: crate::thread
+///
 /// # Examples
 ///
 /// ```
