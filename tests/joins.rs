@@ -143,16 +143,18 @@ fn a_scoped_join_under_a_lock_its_thread_took() {
 fn a_cycle_through_another_lock() {
     let a = Arc::new(Mutex::new_named("a", ()));
     let b = Arc::new(Mutex::new_named("b", ()));
+    let (done_tx, done_rx) = std_mpsc::channel();
     let worker = {
         let (a, b) = (Arc::clone(&a), Arc::clone(&b));
         thread::spawn(move || {
-            let _a = a.lock().unwrap();
-            let _b = b.lock().unwrap();
+            {
+                let _a = a.lock().unwrap();
+                let _b = b.lock().unwrap();
+            }
+            done_tx.send(()).unwrap();
         })
     };
-    while !worker.is_finished() {
-        std::thread::yield_now();
-    }
+    done_rx.recv().unwrap();
     let report = expect_violation(|| {
         let _b = b.lock().unwrap();
         worker.join()

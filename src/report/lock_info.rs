@@ -92,7 +92,16 @@ impl LockInfo {
         self.class.is_some_and(|class| std::ptr::eq(class, &wait_kind::THREAD_END))
     }
 
-    /// Whether this is a pseudo-lock: a wait that is not for a lock.
+    /// Whether this is a pseudo-lock: a wait that is not for a lock, as
+    /// the end of a thread or a message on a channel. Reports name such a
+    /// wait by what it waits for and where that was made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockorder::sync::Mutex::new(0);
+    /// assert!(!m.lock_info().is_wait());
+    /// ```
     pub fn is_wait(&self) -> bool {
         self.class.is_some_and(wait_kind::is_wait_kind)
     }
