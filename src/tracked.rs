@@ -143,6 +143,21 @@ impl LockTracker {
         }
     }
 
+    /// Records an access that cannot wait, to a once-cell already set: its
+    /// orders are checked and recorded as an acquisition's, so that an
+    /// order that would deadlock in a run where the cell is not set yet is
+    /// reported, but nothing is held and the watchdog sees no wait. Once
+    /// the orders are known, this is a probe of the thread's cache (none
+    /// when nothing is held).
+    #[track_caller]
+    #[inline]
+    pub(crate) fn touch(&self, access: Access) {
+        #[cfg(lockorder_tracking)]
+        engine::touch(&self.state, &self.info, access);
+        #[cfg(not(lockorder_tracking))]
+        let _ = access;
+    }
+
     /// Registers the wait that follows an acquisition's check with the
     /// watchdog, when it is armed (one relaxed load when it is not). The
     /// guard's [`TrackedGuard::new`] (or the token's drop) ends it.

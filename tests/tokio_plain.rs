@@ -270,6 +270,32 @@ fn a_local_task_suspended_with_a_std_guard_is_reported_when_another_runs() {
     }
 }
 
+/// A std guard taken by a `block_on` root and dropped in a `LocalSet` task
+/// that holds a lock of its own (so that its set is the thread's, and the
+/// root's is stashed) leaves the root: the root takes the mutex again, and
+/// orders nothing after it.
+#[test]
+fn a_root_guard_dropped_in_a_local_task_leaves_the_root() {
+    let rt = current_thread();
+    let local = LocalSet::new();
+    // The guard goes into a task: its mutex must outlive it.
+    let a: &'static lockorder::sync::Mutex<i32> = Box::leak(Box::new(lockorder::sync::Mutex::new_named("given-a", 0)));
+    let b: &'static lockorder::sync::Mutex<i32> = Box::leak(Box::new(lockorder::sync::Mutex::new_named("task-b", 0)));
+    local.block_on(&rt, async {
+        let guard = a.lock().unwrap();
+        ::tokio::task::spawn_local(async move {
+            let _b = b.lock().unwrap();
+            drop(guard);
+        })
+        .await
+        .unwrap();
+        // Neither a re-acquisition of `a` nor an order `a -> b`.
+        let _b = b.lock().unwrap();
+        *a.lock().unwrap() += 1;
+    });
+    assert_eq!(*a.lock().unwrap(), 1);
+}
+
 /// A blocking lock taken and released between awaits in a `LocalSet` task
 /// is fine, however many other tasks run on the thread.
 #[test]

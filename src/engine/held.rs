@@ -84,6 +84,24 @@ impl Tag {
         self.0 & Tag::PARKED != 0
     }
 
+    /// [`Access::excludes_other_owners`] of the access, as one test of a
+    /// mask.
+    #[inline(always)]
+    fn excludes_other_owners(self) -> bool {
+        const MASK: u32 = {
+            let mut mask = 0;
+            let mut i = 0;
+            while i < Access::ALL.len() {
+                if Access::ALL[i].excludes_other_owners() {
+                    mask |= 1 << i;
+                }
+                i += 1;
+            }
+            mask
+        };
+        MASK.checked_shr(self.0 & 0xff).unwrap_or(0) & 1 != 0
+    }
+
     #[inline]
     fn access(self) -> Access {
         Access::ALL[(self.0 & 0xff) as usize]
@@ -411,6 +429,17 @@ impl HeldStack {
     /// in the graph during this hold, or `None` if `id` is not held.
     pub(super) fn remove(&self, id: LockId) -> Option<bool> {
         self.pop_if_newest(id).or_else(|| self.remove_inner(id))
+    }
+
+    /// [`pop_if_newest`](Self::pop_if_newest), only if the newest entry's
+    /// hold excludes other owners ([`Access::excludes_other_owners`]).
+    #[inline(always)]
+    pub(super) fn pop_if_newest_exclusive(&self, id: LockId) -> Option<bool> {
+        let last = self.len.get().wrapping_sub(1);
+        if last >= INLINE || self.ids[last].get() != id || !self.tags[last].get().excludes_other_owners() {
+            return None;
+        }
+        self.pop_if_newest(id)
     }
 
     /// [`remove`](Self::remove) when the newest entry, an inline one, is

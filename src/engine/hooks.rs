@@ -166,6 +166,28 @@ fn check_cold(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) 
     THREAD.try_with(|t| t.held.chain()).unwrap_or(0)
 }
 
+/// [`check`] of an access that cannot wait (a once-cell already set),
+/// when nothing of it is needed after: with nothing held there is no order
+/// to check, so only the held set's length is read.
+#[track_caller]
+#[inline(always)]
+pub(crate) fn touch(state: &LockState, lock: &LockInfo, access: Access) {
+    let known = THREAD.try_with(|t| {
+        let len = t.held.len();
+        installed(t)
+            && (len == 0 || {
+                let id = state.settled_id();
+                id != 0
+                    && len < INLINE
+                    && !t.suspended.get()
+                    && t.known_chains.contains(t.held.chain(), acquisition_key(id, 0))
+            })
+    });
+    if known != Ok(true) {
+        check_cold(state, lock, access, 0);
+    }
+}
+
 /// The first poll of an acquisition [`check`]ed against the held set of
 /// hash `chain` (`None`: not checked yet, as an owned guard's): checks it
 /// again, at `site`, if the held set (or its owner) changed since. The
@@ -302,12 +324,20 @@ fn acquired_cold(
 /// Inline: popping the newest entry when it is this lock's and the lock
 /// did not enter the graph during this hold; anything else goes to
 /// [`release_cold`].
+///
+/// Which owner's set is installed need not be asked (with the `tokio`
+/// feature, a read of tokio's task id) when the newest entry is this
+/// lock's and holds it exclusively: no other owner can hold the lock at
+/// the same time, so the entry is the one this guard made. Only a shared
+/// hold (a read, a re-entry) could be another owner's.
 #[inline(always)]
 pub(crate) fn release(state: &LockState, id: LockId) {
     if id == 0 {
         return;
     }
-    let popped = THREAD.try_with(|t| if installed(t) { t.held.pop_if_newest(id) } else { None });
+    let popped = THREAD.try_with(|t| {
+        t.held.pop_if_newest_exclusive(id).or_else(|| if installed(t) { t.held.pop_if_newest(id) } else { None })
+    });
     if popped != Ok(Some(false)) {
         release_cold(state, id, popped.ok().flatten());
     }
@@ -326,7 +356,12 @@ fn release_cold(state: &LockState, id: LockId, popped: Option<bool>) {
                 if !installed(t) {
                     super::owner::enter_quietly(t);
                 }
-                t.held.remove(id)
+                let removed = t.held.remove(id);
+                // A guard of another owner on this thread (moved into a
+                // local task, or out of one): its entry is stashed.
+                #[cfg(feature = "tokio")]
+                let removed = removed.or_else(|| super::owner::release_stashed(id));
+                removed
             })
             .ok()
             .flatten(),

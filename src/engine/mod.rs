@@ -65,7 +65,7 @@ pub(crate) mod watchdog;
 pub(crate) use self::classes::picture as class_picture;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::hooks::{
-    acquire, acquire_nested, acquire_nested_at, acquired, acquired_nested_at, complete, dropped, release,
+    acquire, acquire_nested, acquire_nested_at, acquired, acquired_nested_at, complete, dropped, release, touch,
 };
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::hooks::{check, recheck};
@@ -162,6 +162,15 @@ impl Access {
         Access::Run,
         Access::Complete,
     ];
+
+    /// Whether a hold this way excludes every other owner (thread, task)
+    /// from holding the lock at all at the same time: then an entry of the
+    /// lock on top of a thread's held set is the one its guard made,
+    /// whichever owner's set is installed (see `hooks::release`).
+    #[inline(always)]
+    pub(super) const fn excludes_other_owners(self) -> bool {
+        matches!(self, Access::Lock | Access::Write | Access::Once | Access::Wait | Access::Run)
+    }
 
     /// The verb reports use for this access.
     pub(crate) fn verb(self) -> &'static str {

@@ -255,6 +255,25 @@ fn refresh(t: &ThreadState) {
     });
 }
 
+/// Removes the newest entry of the lock `id` from the sets this thread
+/// stashed (its own, and those of tasks suspended here with blocking
+/// locks): a guard released by another owner than the one that took it,
+/// on the same thread (a `LocalSet` task dropping a guard the `block_on`
+/// root gave it). Returns whether it had entered the graph.
+pub(super) fn release_stashed(id: LockId) -> Option<bool> {
+    STASH
+        .try_with(|stash| {
+            let mut stash = stash.borrow_mut();
+            let stash = &mut *stash;
+            let found = std::iter::once(&mut stash.root)
+                .chain(stash.tasks.values_mut())
+                .find_map(|entries| entries.iter().rposition(|e| e.id == id).map(|i| entries.remove(i)));
+            found.map(|entry| entry.in_graph)
+        })
+        .ok()
+        .flatten()
+}
+
 /// A task polled on this thread asks for the lock `id`: if the thread's own
 /// stashed set holds it blocking, the thread would block on itself.
 fn root_asked_for(id: LockId, running: u64, site: &'static Location<'static>) -> Option<Violation> {

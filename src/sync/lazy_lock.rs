@@ -108,6 +108,12 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     /// ```
     #[track_caller]
     pub fn force(this: &LazyLock<T, F>) -> &T {
+        if this.once.is_completed() {
+            this.tracker.touch(Access::Once);
+            // SAFETY: the `Once` completed, so the value is initialized
+            // and never written again.
+            return unsafe { &(*this.data.get()).value };
+        }
         let held = this.tracker.acquire(Access::Once);
         // The token goes with the closure: released as the initializer
         // ends, before the `Once` completes (or, if the cell is already

@@ -86,6 +86,10 @@ impl Once {
     /// See [`Once`].
     #[track_caller]
     pub fn call_once<F: FnOnce()>(&self, f: F) {
+        if self.inner.is_completed() {
+            self.tracker.touch(Access::Once);
+            return;
+        }
         let held = self.tracker.acquire(Access::Once);
         self.inner.call_once(held.released_after(f));
     }
@@ -104,6 +108,10 @@ impl Once {
     /// ```
     #[track_caller]
     pub fn call_once_force<F: FnOnce(&OnceState)>(&self, f: F) {
+        if self.inner.is_completed() {
+            self.tracker.touch(Access::Once);
+            return;
+        }
         let held = self.tracker.acquire(Access::Once);
         // Released as `f` ends, before the `Once` completes (see
         // `HeldToken::released_after`, which takes no argument).

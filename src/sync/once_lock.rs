@@ -7,10 +7,13 @@ use crate::tracked::{Access, LockTracker};
 /// A cell written once, whose initializations are ordered like lock
 /// acquisitions: a drop-in for [`std::sync::OnceLock`].
 ///
-/// `get_or_init` and `set` count as acquisitions even when the value is
-/// already there (they would wait for a running initializer), so an
-/// initializer that touches its own cell, or takes a lock that is elsewhere
-/// held around the same cell, is reported. `get` never waits and is not
+/// `get_or_init` and `set` count as acquisitions (they would wait for a
+/// running initializer), so an initializer that touches its own cell, or
+/// takes a lock that is elsewhere held around the same cell, is reported.
+/// Once the value is there they cannot wait: their orders are still
+/// checked, as the run where the cell is not set yet would deadlock, but
+/// nothing is held, and an order already known costs one probe of the
+/// thread's cache (none with no lock held). `get` never waits and is not
 /// tracked.
 ///
 /// # Examples
@@ -113,6 +116,10 @@ impl<T> OnceLock<T> {
     /// ```
     #[track_caller]
     pub fn set(&self, value: T) -> Result<(), T> {
+        if self.inner.get().is_some() {
+            self.tracker.touch(Access::Once);
+            return Err(value);
+        }
         let held = self.tracker.acquire(Access::Once);
         // As std's `set`, through `get_or_init`, so that the token is
         // released before the cell completes.
@@ -137,6 +144,11 @@ impl<T> OnceLock<T> {
     /// See [`OnceLock`].
     #[track_caller]
     pub fn get_or_init<F: FnOnce() -> T>(&self, f: F) -> &T {
+        // Set: it cannot wait (see `LockTracker::touch`).
+        if let Some(value) = self.inner.get() {
+            self.tracker.touch(Access::Once);
+            return value;
+        }
         let held = self.tracker.acquire(Access::Once);
         self.inner.get_or_init(held.released_after(f))
     }
