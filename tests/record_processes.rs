@@ -102,7 +102,7 @@ fn write_as_child(dir: &Path, index: usize) {
                     }
                     if thread == 0 {
                         let (x, y) = (Class::named("shared-x"), Class::named("shared-y"));
-                        let shared = if index % 2 == 0 { order(x, y) } else { order(y, x) };
+                        let shared = if index.is_multiple_of(2) { order(x, y) } else { order(y, x) };
                         writer.append(&shared).unwrap();
                     }
                 })

@@ -104,7 +104,7 @@ fn spin_until(mut ready: impl FnMut() -> bool) {
     while !ready() {
         assert!(!SETTER_PANICKED.load(Ordering::Relaxed), "the setter panicked");
         spins = spins.wrapping_add(1);
-        if spins % 64 == 0 {
+        if spins.is_multiple_of(64) {
             thread::yield_now();
         } else {
             hint::spin_loop();
