@@ -11,11 +11,14 @@
 //! with lockorder optimized, release with debug assertions, and release
 //! with `force`.
 
+mod support;
+
 use std::hint::black_box;
-use std::sync::Barrier;
-use std::time::{Duration, Instant};
+#[cfg(feature = "tokio")]
+use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
+use support::{per_thread, Padded};
 
 /// A mutex, taken through an ordinary helper.
 trait Locked: Send + Sync + Sized + 'static {
@@ -146,39 +149,12 @@ fn depth4<L: Locked>(group: &mut Group<'_>) {
     group.bench_function(L::NAME, |bench| bench.iter(nest));
 }
 
-/// Keeps each thread's locks on cache lines of their own.
-#[repr(align(128))]
-struct Padded<T>(T);
-
 /// Per-thread time of one and of two threads, each nesting its own pair.
 fn threads<L: Locked>(group: &mut Group<'_>) {
     for threads in [1, 2] {
         let pairs: Vec<Padded<[L; 2]>> = (0..threads).map(|_| Padded([L::create(1), L::create(0)])).collect();
         let id = BenchmarkId::new(L::NAME, if threads == 1 { "alone" } else { "each of two" });
-        group.bench_function(id, |b| {
-            b.iter_custom(|iters| {
-                let barrier = Barrier::new(threads);
-                let total: Duration = std::thread::scope(|s| {
-                    let handles: Vec<_> = pairs
-                        .iter()
-                        .map(|locks| {
-                            let barrier = &barrier;
-                            s.spawn(move || {
-                                pair(&locks.0);
-                                barrier.wait();
-                                let start = Instant::now();
-                                for _ in 0..iters {
-                                    pair(black_box(&locks.0));
-                                }
-                                start.elapsed()
-                            })
-                        })
-                        .collect();
-                    handles.into_iter().map(|h| h.join().unwrap()).sum()
-                });
-                total / threads as u32
-            })
-        });
+        group.bench_function(id, |b| b.iter_custom(|iters| per_thread(&pairs, iters, |locks| pair(black_box(locks)))));
     }
 }
 

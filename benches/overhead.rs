@@ -4,11 +4,13 @@
 //! Run with tracking on: `cargo bench --features force --bench overhead`.
 //! Ratios to std measured in the same run are what the README reports.
 
+mod support;
+
 use std::hint::black_box;
-use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
+use support::{per_thread, Padded};
 
 /// One mutex implementation under test.
 trait Lock: Send + Sync + Sized + 'static {
@@ -117,39 +119,12 @@ fn nested4<L: Lock>(group: &mut Group<'_>) {
     group.bench_function(L::NAME, |b| b.iter(|| nest4(&locks)));
 }
 
-/// Keeps each thread's locks on cache lines of their own.
-#[repr(align(128))]
-struct Padded<T>(T);
-
 /// Per-thread time of `threads` threads, each nesting its own pair.
 fn threads<L: Lock>(group: &mut Group<'_>) {
     for threads in [1, 2] {
         let pairs: Vec<Padded<[L; 2]>> = (0..threads).map(|_| Padded([L::create(), L::create()])).collect();
         let id = BenchmarkId::new(L::NAME, if threads == 1 { "alone" } else { "each of two" });
-        group.bench_function(id, |b| {
-            b.iter_custom(|iters| {
-                let barrier = Barrier::new(threads);
-                let total: Duration = std::thread::scope(|s| {
-                    let handles: Vec<_> = pairs
-                        .iter()
-                        .map(|pair| {
-                            let barrier = &barrier;
-                            s.spawn(move || {
-                                nest(&pair.0);
-                                barrier.wait();
-                                let start = Instant::now();
-                                for _ in 0..iters {
-                                    nest(&pair.0);
-                                }
-                                start.elapsed()
-                            })
-                        })
-                        .collect();
-                    handles.into_iter().map(|h| h.join().unwrap()).sum()
-                });
-                total / threads as u32
-            })
-        });
+        group.bench_function(id, |b| b.iter_custom(|iters| per_thread(&pairs, iters, nest)));
     }
 }
 
