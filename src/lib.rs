@@ -111,7 +111,8 @@
 //! lock leaves the graph, and ids are never reused.
 //!
 //! What counts as an acquisition: `lock`, `read`, `write` and every
-//! `Once`/`OnceLock`/`LazyLock` access that may wait. A successful
+//! `Once`/`OnceLock`/`LazyLock` access (one that finds the value already
+//! there records its orders but holds nothing). A successful
 //! `try_lock` makes the lock held but adds no edge into it; a failed one
 //! records nothing. `Condvar::wait` checks the mutex's re-acquisition, with
 //! the locks held then, before it waits. Re-entering a

@@ -279,8 +279,9 @@ fn a_root_guard_dropped_in_a_local_task_leaves_the_root() {
     let rt = current_thread();
     let local = LocalSet::new();
     // The guard goes into a task: its mutex must outlive it.
-    let a: &'static lockorder::sync::Mutex<i32> = Box::leak(Box::new(lockorder::sync::Mutex::new_named("given-a", 0)));
-    let b: &'static lockorder::sync::Mutex<i32> = Box::leak(Box::new(lockorder::sync::Mutex::new_named("task-b", 0)));
+    static A: lockorder::sync::Mutex<i32> = lockorder::sync::Mutex::new_named("given-a", 0);
+    static B: lockorder::sync::Mutex<i32> = lockorder::sync::Mutex::new_named("task-b", 0);
+    let (a, b) = (&A, &B);
     local.block_on(&rt, async {
         let guard = a.lock().unwrap();
         ::tokio::task::spawn_local(async move {
