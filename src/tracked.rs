@@ -46,7 +46,7 @@ pub(crate) use self::task_token::{Checked, TaskToken};
 pub(crate) use self::wrapper::{wrapper, LockRef, Wrapper};
 pub(crate) use crate::engine::Access;
 #[cfg(lockorder_tracking)]
-use crate::engine::{self, LockId, LockState};
+use crate::engine::{self, LockState};
 use crate::report::LockInfo;
 use crate::LockClass;
 
@@ -134,7 +134,7 @@ impl LockTracker {
         {
             let id = engine::acquire(&self.state, &self.info, access);
             self.about_to_wait(access, Location::caller());
-            HeldToken { tracker: self, id }
+            HeldToken { tracker: self, hold: engine::hold(id) }
         }
         #[cfg(not(lockorder_tracking))]
         {
@@ -176,7 +176,7 @@ impl LockTracker {
         {
             let id = engine::acquire_nested_at(&self.state, &self.info, access, 0, site);
             self.about_to_wait(access, site);
-            HeldToken { tracker: self, id }
+            HeldToken { tracker: self, hold: engine::hold(id) }
         }
         #[cfg(not(lockorder_tracking))]
         {
@@ -195,7 +195,7 @@ impl LockTracker {
         {
             let id = engine::acquire_nested(&self.state, &self.info, access, subclass);
             self.about_to_wait(access, Location::caller());
-            HeldToken { tracker: self, id }
+            HeldToken { tracker: self, hold: engine::hold(id) }
         }
         #[cfg(not(lockorder_tracking))]
         {
@@ -210,7 +210,7 @@ impl LockTracker {
     #[track_caller]
     pub(crate) fn adopt(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, id: engine::adopt(&self.state, self.info, access) };
+        return HeldToken { tracker: self, hold: engine::hold(engine::adopt(&self.state, self.info, access)) };
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
@@ -229,7 +229,10 @@ impl LockTracker {
     /// [`LockTracker::acquired`] made at `site`.
     pub(crate) fn acquired_at(&self, access: Access, site: &'static Location<'static>) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, id: engine::acquired_nested_at(&self.state, &self.info, access, 0, site) };
+        return HeldToken {
+            tracker: self,
+            hold: engine::hold(engine::acquired_nested_at(&self.state, &self.info, access, 0, site)),
+        };
         #[cfg(not(lockorder_tracking))]
         {
             let _ = (access, site);
@@ -243,7 +246,7 @@ impl LockTracker {
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn acquired(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, id: engine::acquired(&self.state, &self.info, access) };
+        return HeldToken { tracker: self, hold: engine::hold(engine::acquired(&self.state, &self.info, access)) };
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
@@ -273,8 +276,11 @@ impl std::fmt::Debug for LockTracker {
 pub(crate) struct HeldToken<'a> {
     #[cfg(lockorder_tracking)]
     tracker: &'a LockTracker,
+    /// The lock's id mixed with the acquiring thread's salt (see
+    /// `engine::hold`), so that a release on another thread is told apart;
+    /// `0` when the acquisition was not tracked.
     #[cfg(lockorder_tracking)]
-    id: LockId,
+    hold: u64,
     #[cfg(not(lockorder_tracking))]
     lock: PhantomData<&'a LockTracker>,
 }
@@ -307,10 +313,10 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn relock_after<R>(&mut self, between: impl FnOnce(&'static Location<'static>) -> R) -> R {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, self.id);
-            self.id = 0;
+            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            self.hold = 0;
             let between = between(Location::caller());
-            self.id = engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock);
+            self.hold = engine::hold(engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock));
             between
         }
         #[cfg(not(lockorder_tracking))]
@@ -323,11 +329,11 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn relock_as(&mut self, access: Access) {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, self.id);
+            engine::release(&self.tracker.state, engine::id_of(self.hold));
             // Released: if the check below panics, dropping this token
             // must not release another entry of the same lock.
-            self.id = 0;
-            self.id = engine::acquire(&self.tracker.state, &self.tracker.info, access);
+            self.hold = 0;
+            self.hold = engine::hold(engine::acquire(&self.tracker.state, &self.tracker.info, access));
         }
         #[cfg(not(lockorder_tracking))]
         let _ = access;
@@ -340,9 +346,9 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn retag(&mut self, access: Access) {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, self.id);
-            self.id = 0;
-            self.id = engine::acquired(&self.tracker.state, &self.tracker.info, access);
+            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            self.hold = 0;
+            self.hold = engine::hold(engine::acquired(&self.tracker.state, &self.tracker.info, access));
         }
         #[cfg(not(lockorder_tracking))]
         let _ = access;
@@ -356,8 +362,8 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn suspend(&mut self) {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, self.id);
-            self.id = 0;
+            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            self.hold = 0;
         }
     }
 
@@ -367,7 +373,7 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn reacquire_at(&mut self, access: Access, site: &'static Location<'static>) {
         #[cfg(lockorder_tracking)]
         {
-            self.id = engine::acquire_at(&self.tracker.state, self.tracker.info, access, site);
+            self.hold = engine::hold(engine::acquire_at(&self.tracker.state, self.tracker.info, access, site));
         }
         #[cfg(not(lockorder_tracking))]
         let _ = (access, site);
@@ -387,8 +393,8 @@ impl Release for HeldToken<'_> {
     fn release(&mut self) {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, self.id);
-            self.id = 0;
+            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            self.hold = 0;
         }
     }
 }
@@ -403,7 +409,7 @@ impl Drop for HeldToken<'_> {
     fn drop(&mut self) {
         // A wait given up (a timed acquisition that timed out) ends here.
         self.wait_over();
-        engine::release(&self.tracker.state, self.id);
+        engine::release(&self.tracker.state, engine::id_of(self.hold));
     }
 }
 

@@ -13,7 +13,7 @@ use super::held::{acquisition_key, completion_key, HeldEntry, INLINE};
 use super::id::LockId;
 use super::state::{LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::THREAD;
-use super::{parked, registry, slow, Access};
+use super::{moved, parked, registry, slow, Access};
 use crate::report::LockInfo;
 
 /// Whether the thread's held set is the running owner's (a tokio task's
@@ -361,6 +361,11 @@ fn release_cold(state: &LockState, id: LockId, popped: Option<bool>) {
                 // local task, or out of one): its entry is stashed.
                 #[cfg(feature = "tokio")]
                 let removed = removed.or_else(|| super::owner::release_stashed(id));
+                // A guard taken on another thread: its entry is posted
+                // there, and the lock's drop looks in the registry.
+                if removed.is_none() && moved::released_elsewhere(t, state.load().0, id) {
+                    return Some(true);
+                }
                 removed
             })
             .ok()

@@ -14,7 +14,8 @@
 //! - ids and small tables: `id`, `cache`, `running` (which owner runs);
 //! - held sets and graphs: `held`, `graph`, `classes`, `last_record`,
 //!   `recorder`;
-//! - per-thread state: `thread`, then `owner` (tokio tasks' held sets) and
+//! - per-thread state: `thread`, then `moved` (guards dropped on other
+//!   threads), then `owner` (tokio tasks' held sets) and
 //!   `watchdog`, then `startup` (what the first lock starts);
 //! - the per-lock state word and its parked slot: `state`;
 //! - the global side: `registry`, `task` (guards dropped by other tasks),
@@ -36,6 +37,8 @@ mod hooks;
 mod id;
 #[cfg(lockorder_tracking)]
 mod last_record;
+#[cfg(lockorder_tracking)]
+mod moved;
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 mod owner;
 #[cfg(lockorder_tracking)]
@@ -69,8 +72,10 @@ pub(crate) use self::hooks::{
 };
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::hooks::{check, recheck};
-#[cfg(lockorder_tracking)]
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::id::LockId;
+#[cfg(lockorder_tracking)]
+pub(crate) use self::moved::{hold, id_of};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::registry::graph_size;
 #[cfg(lockorder_tracking)]

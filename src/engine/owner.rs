@@ -169,6 +169,8 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
         }
         return None;
     }
+    // Guards of the outgoing owner dropped on other threads leave first.
+    super::moved::take_posted(t);
     let entries = t.held.take_all();
     let mut root_waits = installed & ROOT_WAITS != 0;
     let mut suspended = None;

@@ -49,7 +49,13 @@ pub(super) fn park(
     subclass: u8,
     site: &'static Location<'static>,
 ) -> Option<LockId> {
-    if t.held.len() != 1 || !state.is_fresh() {
+    if t.held.len() == 0 || !state.is_fresh() {
+        return None;
+    }
+    // The held lock must really be held: guards of this thread dropped on
+    // other threads leave first.
+    super::moved::take_posted(t);
+    if t.held.len() != 1 {
         return None;
     }
     // Guards of this task dropped by other tasks leave first, as on the

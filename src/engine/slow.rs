@@ -22,7 +22,7 @@ use super::thread::{
     running_task, thread_name, Suspended, ThreadState, THREAD,
 };
 use super::Access;
-use super::{parked, registry};
+use super::{moved, parked, registry};
 use crate::report::{self, Edge, HeldLock, LockInfo, Trace, Violation, ViolationKind};
 
 /// A violation found (`None` when nobody wants its report), and what this
@@ -69,7 +69,10 @@ pub(super) fn acquire(
 ) -> LockId {
     install_owner(state, site);
     let attempt = Attempt { lock, access, subclass, site, addr: state.address() };
-    let inspected = THREAD.try_with(|t| (t.held.chain(), inspect(t, state, &attempt)));
+    let inspected = THREAD.try_with(|t| {
+        moved::take_posted(t);
+        (t.held.chain(), inspect(t, state, &attempt))
+    });
     let Ok((chain, Inspected { id, found, learn_chain })) = inspected else {
         return 0;
     };
@@ -131,6 +134,7 @@ fn install_owner(state: &LockState, site: &'static Location<'static>) {
 pub(super) fn complete(state: &LockState, wait: LockInfo, site: &'static Location<'static>) {
     install_owner(state, site);
     let found = THREAD.try_with(|t| {
+        moved::take_posted(t);
         let id = parked::settle(state, &t.ids, 0, &wait);
         let wanted = report::wanted(ViolationKind::LockOrderInversion);
         let mut promoted = false;

@@ -233,6 +233,8 @@ impl Drop for Entered<'_> {
         let saved = &mut self.saved;
         let owner = self.owner.take();
         let _ = THREAD.try_with(|t| {
+            // Guards of the task dropped on other threads leave first.
+            super::moved::take_posted(t);
             task.entries = t.held.take_all();
             for entry in saved.drain(..) {
                 t.held.push(entry);

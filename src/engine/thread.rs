@@ -56,6 +56,9 @@ pub(super) struct ThreadState {
     /// task's id (see `owner`).
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(super) owner: Cell<u64>,
+    /// How many entries other threads had posted (see `moved`) when this
+    /// thread last took its own.
+    pub(super) posts_seen: Cell<u64>,
 }
 
 /// What decides the class order of a held lock (by id, at a nesting level)
@@ -78,6 +81,7 @@ impl ThreadState {
             last_known_order: Cell::new((0, 0, 0, 0)),
             exiting: Cell::new(false),
             owner: Cell::new(0),
+            posts_seen: Cell::new(0),
         }
     }
 }
@@ -101,6 +105,13 @@ impl Drop for SlowState {
             t.exiting.set(true);
         });
     }
+}
+
+/// What tells this thread's guards from other threads' (see `moved`):
+/// where its state is, which no other live thread shares.
+#[inline(always)]
+pub(super) fn salt(t: &ThreadState) -> u64 {
+    (t as *const ThreadState).addr() as u64
 }
 
 /// Whether this thread's thread-locals are known to be being destroyed,
