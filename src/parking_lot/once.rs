@@ -8,10 +8,12 @@ use crate::tracked::{Access, LockTracker};
 /// A one-time initialization whose runs are ordered like lock acquisitions:
 /// a drop-in for [`parking_lot::Once`](::parking_lot::Once).
 ///
-/// Every `call_once`, including one that finds the work done, counts as an
-/// acquisition, so an initializer that calls its own `Once`, or takes a lock
-/// that is elsewhere held around the same `Once`, is reported even when the
-/// timing was lucky.
+/// Every `call_once`, including one that finds the work done, has its
+/// orders checked as an acquisition's, so an initializer that calls its own
+/// `Once`, or takes a lock that is elsewhere held around the same `Once`,
+/// is reported even when the timing was lucky. A call that finds the work
+/// done cannot wait: it holds nothing, and an order already known costs one
+/// probe of the thread's cache (none with no lock held).
 ///
 /// # Examples
 ///

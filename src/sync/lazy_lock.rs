@@ -18,9 +18,12 @@ use crate::tracked::{Access, LockTracker};
 /// A value initialized on first access, whose accesses are ordered like
 /// lock acquisitions: a drop-in for [`std::sync::LazyLock`].
 ///
-/// Every dereference counts as an acquisition, so an initializer that
-/// dereferences its own `LazyLock`, or takes a lock held elsewhere around
-/// the same `LazyLock`, is reported instead of hanging.
+/// Every dereference has its orders checked as an acquisition's, so an
+/// initializer that dereferences its own `LazyLock`, or takes a lock held
+/// elsewhere around the same `LazyLock`, is reported instead of hanging.
+/// Once the value is there a dereference cannot wait: it holds nothing,
+/// and an order already known costs one probe of the thread's cache (none
+/// with no lock held).
 ///
 /// # Examples
 ///
