@@ -238,8 +238,11 @@ pub(crate) fn begin_blocking(id: LockId, lock: &LockInfo, access: Access, site: 
     });
 }
 
-/// Ends this thread's blocking wait, if it has one.
-#[inline]
+/// Ends this thread's blocking wait, if it has one. Out of line: it runs
+/// only while the watchdog is armed, and inlined it would make every
+/// guard's construction and drop save registers for it.
+#[cold]
+#[inline(never)]
 pub(crate) fn end_blocking() {
     let _ = SLOT.try_with(|(slot, _)| {
         let mut current = lock(&slot.wait);

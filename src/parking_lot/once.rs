@@ -102,11 +102,22 @@ impl Once {
     ///
     /// See [`Once`].
     #[track_caller]
+    #[inline]
     pub fn call_once<F: FnOnce()>(&self, f: F) {
         if self.inner.state().done() {
             self.tracker.touch(Access::Once);
             return;
         }
+        self.call_once_slow(f);
+    }
+
+    /// [`call_once`](Self::call_once) of a `Once` found not done: out of
+    /// line, so that the call on a done one stays a few instructions where
+    /// it is inlined.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn call_once_slow<F: FnOnce()>(&self, f: F) {
         let held = self.tracker.acquire(Access::Once);
         self.inner.call_once(held.released_after(f));
     }

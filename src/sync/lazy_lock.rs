@@ -110,6 +110,7 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     /// assert_eq!(*LazyLock::force(&lazy), 1);
     /// ```
     #[track_caller]
+    #[inline]
     pub fn force(this: &LazyLock<T, F>) -> &T {
         if this.once.is_completed() {
             this.tracker.touch(Access::Once);
@@ -117,6 +118,16 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
             // and never written again.
             return unsafe { &(*this.data.get()).value };
         }
+        Self::initialize(this)
+    }
+
+    /// [`force`](Self::force) of a `LazyLock` found not initialized: out of
+    /// line, so that a dereference of an initialized one stays a few
+    /// instructions where it is inlined.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn initialize(this: &LazyLock<T, F>) -> &T {
         let held = this.tracker.acquire(Access::Once);
         // The token goes with the closure: released as the initializer
         // ends, before the `Once` completes (or, if the cell is already

@@ -143,12 +143,23 @@ impl<T> OnceLock<T> {
     ///
     /// See [`OnceLock`].
     #[track_caller]
+    #[inline]
     pub fn get_or_init<F: FnOnce() -> T>(&self, f: F) -> &T {
         // Set: it cannot wait (see `LockTracker::touch`).
         if let Some(value) = self.inner.get() {
             self.tracker.touch(Access::Once);
             return value;
         }
+        self.initialize(f)
+    }
+
+    /// [`get_or_init`](Self::get_or_init) of a cell found not set: out of
+    /// line, so that the call on a set cell stays a few instructions where
+    /// it is inlined.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn initialize<F: FnOnce() -> T>(&self, f: F) -> &T {
         let held = self.tracker.acquire(Access::Once);
         self.inner.get_or_init(held.released_after(f))
     }
