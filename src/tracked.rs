@@ -132,9 +132,9 @@ impl LockTracker {
     pub(crate) fn acquire(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         {
-            let id = engine::acquire(&self.state, &self.info, access);
-            self.about_to_wait(access, Location::caller());
-            HeldToken { tracker: self, hold: engine::hold(id) }
+            let hold = engine::acquire(&self.state, &self.info, access);
+            let hold = self.about_to_wait(hold, access, Location::caller());
+            HeldToken { tracker: self, hold }
         }
         #[cfg(not(lockorder_tracking))]
         {
@@ -159,14 +159,17 @@ impl LockTracker {
     }
 
     /// Registers the wait that follows an acquisition's check with the
-    /// watchdog, when it is armed (one relaxed load when it is not). The
-    /// guard's [`TrackedGuard::new`] (or the token's drop) ends it.
+    /// watchdog, when it is armed (one relaxed load when it is not), and
+    /// flags `hold` with it. The guard's [`TrackedGuard::new`] (or the
+    /// token's drop) ends it: a look at the flag, no second load.
     #[cfg(lockorder_tracking)]
     #[inline(always)]
-    fn about_to_wait(&self, access: Access, site: &'static Location<'static>) {
+    fn about_to_wait(&self, hold: engine::Hold, access: Access, site: &'static Location<'static>) -> engine::Hold {
         if engine::watchdog::armed() {
             engine::watchdog::begin_blocking(self.state.id(), &self.info, access, site);
+            return hold | engine::WAITING;
         }
+        hold
     }
 
     /// [`LockTracker::acquire`] made at `site`, for a wait that cannot
@@ -174,9 +177,9 @@ impl LockTracker {
     pub(crate) fn acquire_at(&self, access: Access, site: &'static Location<'static>) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         {
-            let id = engine::acquire_nested_at(&self.state, &self.info, access, 0, site);
-            self.about_to_wait(access, site);
-            HeldToken { tracker: self, hold: engine::hold(id) }
+            let hold = engine::acquire_nested_at(&self.state, &self.info, access, 0, site);
+            let hold = self.about_to_wait(hold, access, site);
+            HeldToken { tracker: self, hold }
         }
         #[cfg(not(lockorder_tracking))]
         {
@@ -193,9 +196,9 @@ impl LockTracker {
     pub(crate) fn acquire_nested(&self, access: Access, subclass: u8) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
         {
-            let id = engine::acquire_nested(&self.state, &self.info, access, subclass);
-            self.about_to_wait(access, Location::caller());
-            HeldToken { tracker: self, hold: engine::hold(id) }
+            let hold = engine::acquire_nested(&self.state, &self.info, access, subclass);
+            let hold = self.about_to_wait(hold, access, Location::caller());
+            HeldToken { tracker: self, hold }
         }
         #[cfg(not(lockorder_tracking))]
         {
@@ -210,7 +213,7 @@ impl LockTracker {
     #[track_caller]
     pub(crate) fn adopt(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, hold: engine::hold(engine::adopt(&self.state, self.info, access)) };
+        return HeldToken { tracker: self, hold: engine::adopt(&self.state, self.info, access) };
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
@@ -229,10 +232,7 @@ impl LockTracker {
     /// [`LockTracker::acquired`] made at `site`.
     pub(crate) fn acquired_at(&self, access: Access, site: &'static Location<'static>) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken {
-            tracker: self,
-            hold: engine::hold(engine::acquired_nested_at(&self.state, &self.info, access, 0, site)),
-        };
+        return HeldToken { tracker: self, hold: engine::acquired_nested_at(&self.state, &self.info, access, 0, site) };
         #[cfg(not(lockorder_tracking))]
         {
             let _ = (access, site);
@@ -246,7 +246,7 @@ impl LockTracker {
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn acquired(&self, access: Access) -> HeldToken<'_> {
         #[cfg(lockorder_tracking)]
-        return HeldToken { tracker: self, hold: engine::hold(engine::acquired(&self.state, &self.info, access)) };
+        return HeldToken { tracker: self, hold: engine::acquired(&self.state, &self.info, access) };
         #[cfg(not(lockorder_tracking))]
         {
             let _ = access;
@@ -277,10 +277,12 @@ pub(crate) struct HeldToken<'a> {
     #[cfg(lockorder_tracking)]
     tracker: &'a LockTracker,
     /// The lock's id mixed with the acquiring thread's salt (see
-    /// `engine::hold`), so that a release on another thread is told apart;
-    /// `0` when the acquisition was not tracked.
+    /// `engine::Hold`), so that a release on another thread is told apart;
+    /// `0` when the acquisition was not tracked. While the acquisition's
+    /// wait is registered with the watchdog, it carries `engine::WAITING`
+    /// too, which [`Release::wait_over`] takes off before any release.
     #[cfg(lockorder_tracking)]
-    hold: u64,
+    hold: engine::Hold,
     #[cfg(not(lockorder_tracking))]
     lock: PhantomData<&'a LockTracker>,
 }
@@ -313,10 +315,10 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn relock_after<R>(&mut self, between: impl FnOnce(&'static Location<'static>) -> R) -> R {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            engine::release(&self.tracker.state, self.hold);
             self.hold = 0;
             let between = between(Location::caller());
-            self.hold = engine::hold(engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock));
+            self.hold = engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock);
             between
         }
         #[cfg(not(lockorder_tracking))]
@@ -329,11 +331,11 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn relock_as(&mut self, access: Access) {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            engine::release(&self.tracker.state, self.hold);
             // Released: if the check below panics, dropping this token
             // must not release another entry of the same lock.
             self.hold = 0;
-            self.hold = engine::hold(engine::acquire(&self.tracker.state, &self.tracker.info, access));
+            self.hold = engine::acquire(&self.tracker.state, &self.tracker.info, access);
         }
         #[cfg(not(lockorder_tracking))]
         let _ = access;
@@ -346,9 +348,9 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn retag(&mut self, access: Access) {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            engine::release(&self.tracker.state, self.hold);
             self.hold = 0;
-            self.hold = engine::hold(engine::acquired(&self.tracker.state, &self.tracker.info, access));
+            self.hold = engine::acquired(&self.tracker.state, &self.tracker.info, access);
         }
         #[cfg(not(lockorder_tracking))]
         let _ = access;
@@ -362,7 +364,7 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn suspend(&mut self) {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            engine::release(&self.tracker.state, self.hold);
             self.hold = 0;
         }
     }
@@ -373,7 +375,7 @@ impl<'a> HeldToken<'a> {
     pub(crate) fn reacquire_at(&mut self, access: Access, site: &'static Location<'static>) {
         #[cfg(lockorder_tracking)]
         {
-            self.hold = engine::hold(engine::acquire_at(&self.tracker.state, self.tracker.info, access, site));
+            self.hold = engine::acquire_at(&self.tracker.state, self.tracker.info, access, site);
         }
         #[cfg(not(lockorder_tracking))]
         let _ = (access, site);
@@ -384,7 +386,8 @@ impl Release for HeldToken<'_> {
     #[inline(always)]
     fn wait_over(&mut self) {
         #[cfg(lockorder_tracking)]
-        if engine::watchdog::armed() {
+        if self.hold & engine::WAITING != 0 {
+            self.hold &= !engine::WAITING;
             engine::watchdog::end_blocking();
         }
     }
@@ -393,7 +396,7 @@ impl Release for HeldToken<'_> {
     fn release(&mut self) {
         #[cfg(lockorder_tracking)]
         {
-            engine::release(&self.tracker.state, engine::id_of(self.hold));
+            engine::release(&self.tracker.state, self.hold);
             self.hold = 0;
         }
     }
@@ -409,7 +412,7 @@ impl Drop for HeldToken<'_> {
     fn drop(&mut self) {
         // A wait given up (a timed acquisition that timed out) ends here.
         self.wait_over();
-        engine::release(&self.tracker.state, engine::id_of(self.hold));
+        engine::release(&self.tracker.state, self.hold);
     }
 }
 

@@ -11,9 +11,10 @@ use std::panic::Location;
 
 use super::held::{acquisition_key, completion_key, HeldEntry, INLINE};
 use super::id::LockId;
+use super::moved::{self, hold_here, id_here, Hold};
 use super::state::{LockState, HAS_PENDING, IN_GRAPH};
 use super::thread::THREAD;
-use super::{moved, parked, registry, slow, Access};
+use super::{parked, registry, slow, Access};
 use crate::report::LockInfo;
 
 /// Whether the thread's held set is the running owner's (a tokio task's
@@ -74,7 +75,7 @@ fn push_inline(
     if id == 0 || len >= INLINE || t.suspended.get() || !installed(t) {
         return 0;
     }
-    if orders == Orders::MustBeKnown
+    if matches!(orders, Orders::MustBeKnown)
         && len != 0
         && !t.known_chains.contains(t.held.chain(), acquisition_key(id, subclass))
     {
@@ -93,11 +94,12 @@ fn raise(violation: crate::report::Violation) {
 }
 
 /// Records an acquisition about to block: reports a cycle or a
-/// re-acquisition first, then marks the lock held. Returns the id to give
-/// back to [`release`], or `0` when the acquisition is not tracked.
+/// re-acquisition first, then marks the lock held. Returns the hold to
+/// give back to [`release`] (see `moved`), or `0` when the acquisition is
+/// not tracked.
 #[track_caller]
 #[inline(always)]
-pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
+pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> Hold {
     acquire_nested(state, lock, access, 0)
 }
 
@@ -109,7 +111,7 @@ pub(crate) fn acquire(state: &LockState, lock: &LockInfo, access: Access) -> Loc
 /// [`acquire_cold`].
 #[track_caller]
 #[inline(always)]
-pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> LockId {
+pub(crate) fn acquire_nested(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> Hold {
     acquire_nested_at(state, lock, access, subclass, Location::caller())
 }
 
@@ -123,11 +125,12 @@ pub(crate) fn acquire_nested_at(
     access: Access,
     subclass: u8,
     site: &'static Location<'static>,
-) -> LockId {
-    let fast = THREAD.try_with(|t| push_inline(t, (state, lock, access, subclass, site), Orders::MustBeKnown));
+) -> Hold {
+    let fast =
+        THREAD.try_with(|t| hold_here(t, push_inline(t, (state, lock, access, subclass, site), Orders::MustBeKnown)));
     match fast {
-        Ok(id) if id != 0 => id,
-        _ => acquire_cold(state, lock, access, subclass, site),
+        Ok(hold) if hold != 0 => hold,
+        _ => moved::hold(acquire_cold(state, lock, access, subclass, site)),
     }
 }
 
@@ -161,8 +164,8 @@ pub(crate) fn check(state: &LockState, lock: &LockInfo, access: Access, subclass
 #[inline(never)]
 #[track_caller]
 fn check_cold(state: &LockState, lock: &LockInfo, access: Access, subclass: u8) -> u64 {
-    let id = acquire_nested(state, lock, access, subclass);
-    release(state, id);
+    let hold = acquire_nested(state, lock, access, subclass);
+    release(state, hold);
     THREAD.try_with(|t| t.held.chain()).unwrap_or(0)
 }
 
@@ -216,8 +219,8 @@ fn recheck_cold(
     (access, subclass): (Access, u8),
     site: &'static Location<'static>,
 ) {
-    let id = acquire_nested_at(state, lock, access, subclass, site);
-    release(state, id);
+    let hold = acquire_nested_at(state, lock, access, subclass, site);
+    release(state, hold);
 }
 
 /// Everything [`acquire_nested`] does not do inline: parks the order of a
@@ -265,7 +268,7 @@ fn acquire_cold(
 /// but no edge into it and no report.
 #[track_caller]
 #[inline(always)]
-pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> LockId {
+pub(crate) fn acquired(state: &LockState, lock: &LockInfo, access: Access) -> Hold {
     acquired_nested_at(state, lock, access, 0, Location::caller())
 }
 
@@ -280,11 +283,12 @@ pub(crate) fn acquired_nested_at(
     access: Access,
     subclass: u8,
     site: &'static Location<'static>,
-) -> LockId {
-    let fast = THREAD.try_with(|t| push_inline(t, (state, lock, access, subclass, site), Orders::NoneRecorded));
+) -> Hold {
+    let fast =
+        THREAD.try_with(|t| hold_here(t, push_inline(t, (state, lock, access, subclass, site), Orders::NoneRecorded)));
     match fast {
-        Ok(id) if id != 0 => id,
-        _ => acquired_cold(state, lock, access, subclass, site),
+        Ok(hold) if hold != 0 => hold,
+        _ => moved::hold(acquired_cold(state, lock, access, subclass, site)),
     }
 }
 
@@ -331,15 +335,23 @@ fn acquired_cold(
 /// the same time, so the entry is the one this guard made. Only a shared
 /// hold (a read, a re-entry) could be another owner's.
 #[inline(always)]
-pub(crate) fn release(state: &LockState, id: LockId) {
-    if id == 0 {
+pub(crate) fn release(state: &LockState, hold: Hold) {
+    if hold == 0 {
         return;
     }
+    // Written out, not with `Option` combinators: in a build without
+    // optimizations each would be a call.
     let popped = THREAD.try_with(|t| {
-        t.held.pop_if_newest_exclusive(id).or_else(|| if installed(t) { t.held.pop_if_newest(id) } else { None })
+        let id = id_here(t, hold);
+        let popped = match t.held.pop_if_newest_exclusive(id) {
+            None if installed(t) => t.held.pop_if_newest(id),
+            popped => popped,
+        };
+        (id, popped)
     });
-    if popped != Ok(Some(false)) {
-        release_cold(state, id, popped.ok().flatten());
+    match popped {
+        Ok((_, Some(false))) | Err(_) => {}
+        Ok((id, popped)) => release_cold(state, id, popped),
     }
 }
 

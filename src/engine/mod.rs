@@ -74,8 +74,10 @@ pub(crate) use self::hooks::{
 pub(crate) use self::hooks::{check, recheck};
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::id::LockId;
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+pub(crate) use self::moved::id_of;
 #[cfg(lockorder_tracking)]
-pub(crate) use self::moved::{hold, id_of};
+pub(crate) use self::moved::{Hold, WAITING};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::registry::graph_size;
 #[cfg(lockorder_tracking)]

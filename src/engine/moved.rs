@@ -40,24 +40,49 @@ static POSTS: AtomicU64 = AtomicU64::new(0);
 /// could cost it an entry, never a report.)
 const MAX_POSTED: usize = 4096;
 
-/// What a guard keeps of its acquisition of `id` on this thread (`0`: not
-/// tracked). See [`id_of`].
+/// What a guard keeps of its acquisition: the lock's id mixed with the
+/// acquiring thread's salt; `0` when the acquisition was not tracked.
+pub(crate) type Hold = u64;
+
+/// A flag a guard's token may add to its hold: its acquisition registered
+/// a wait with the watchdog, not ended yet. Ids and salts leave this bit
+/// clear; the token takes it off before it gives the hold back.
+pub(crate) const WAITING: Hold = 1 << 62;
+
+/// The hold of an acquisition of `id` made here (`0`: not tracked).
 #[inline(always)]
-pub(crate) fn hold(id: LockId) -> u64 {
+pub(super) fn hold_here(t: &ThreadState, id: LockId) -> Hold {
     if id == 0 {
-        return 0;
+        0
+    } else {
+        id ^ salt(t)
     }
-    THREAD.try_with(|t| id ^ salt(t)).unwrap_or(0)
 }
 
-/// The id a guard's `hold` gives on this thread: the lock's if the guard
-/// was taken here, else a value that is no lock's id (see `released_elsewhere`).
+/// [`hold_here`] where the thread's state is not at hand.
+#[inline]
+pub(crate) fn hold(id: LockId) -> Hold {
+    THREAD.try_with(|t| hold_here(t, id)).unwrap_or(0)
+}
+
+/// The id a hold gives on this thread: the lock's if the guard was taken
+/// here, else a value that is no lock's id (see [`released_elsewhere`]);
+/// `0` for no hold.
 #[inline(always)]
-pub(crate) fn id_of(hold: u64) -> LockId {
+pub(super) fn id_here(t: &ThreadState, hold: Hold) -> LockId {
     if hold == 0 {
-        return 0;
+        0
+    } else {
+        hold ^ salt(t)
     }
-    THREAD.try_with(|t| hold ^ salt(t)).unwrap_or(0)
+}
+
+/// [`id_here`] where the thread's state is not at hand (a tokio lock's
+/// token keeps the id).
+#[cfg(feature = "tokio")]
+#[inline]
+pub(crate) fn id_of(hold: Hold) -> LockId {
+    THREAD.try_with(|t| id_here(t, hold)).unwrap_or(0)
 }
 
 /// The release of a lock whose id is `real` found no entry of `id` (as

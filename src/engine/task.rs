@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::held::{held_edges, held_locks_of, HeldEntry};
 use super::id::LockId;
+use super::moved::hold;
 use super::owner::{self, SavedOwner};
 use super::state::{LockState, IN_GRAPH};
 use super::thread::{thread_name, Suspended, THREAD};
@@ -112,11 +113,11 @@ pub(crate) fn release_from(state: &LockState, id: LockId, owner: &Owner) {
                 state.set_flag(IN_GRAPH);
             }
         }
-        Owner::Thread(inbox) if owner::running() == 0 && is_this_threads(inbox) => super::release(state, id),
+        Owner::Thread(inbox) if owner::running() == 0 && is_this_threads(inbox) => super::release(state, hold(id)),
         Owner::Scoped(inbox)
             if CURRENT.try_with(|c| c.borrow().as_ref().is_some_and(|c| Arc::ptr_eq(c, inbox))).unwrap_or(false) =>
         {
-            super::release(state, id)
+            super::release(state, hold(id))
         }
         Owner::Thread(inbox) | Owner::Scoped(inbox) => {
             locked(&inbox.released).push(id);

@@ -108,10 +108,12 @@ impl Drop for SlowState {
 }
 
 /// What tells this thread's guards from other threads' (see `moved`):
-/// where its state is, which no other live thread shares.
+/// where its state is, which no other live thread shares, with the top
+/// bit set. Ids stop below it, so a hold (an id mixed with a salt) is
+/// never `0`, which stands for no hold.
 #[inline(always)]
 pub(super) fn salt(t: &ThreadState) -> u64 {
-    (t as *const ThreadState).addr() as u64
+    (t as *const ThreadState).addr() as u64 | 1 << 63
 }
 
 /// Whether this thread's thread-locals are known to be being destroyed,

@@ -8,21 +8,16 @@
 
 use std::panic::Location;
 
-use super::id::LockId;
+use super::moved::{self, Hold};
 use super::state::LockState;
 use super::thread::THREAD;
 use super::{slow, Access};
 use crate::report::LockInfo;
 
 /// [`acquire`](super::acquire) with the acquisition site given.
-pub(crate) fn acquire_at(
-    state: &LockState,
-    lock: LockInfo,
-    access: Access,
-    site: &'static Location<'static>,
-) -> LockId {
+pub(crate) fn acquire_at(state: &LockState, lock: LockInfo, access: Access, site: &'static Location<'static>) -> Hold {
     match THREAD.try_with(|t| t.suspended.get()) {
-        Ok(false) => slow::acquire(state, lock, access, 0, site),
+        Ok(false) => moved::hold(slow::acquire(state, lock, access, 0, site)),
         _ => 0,
     }
 }
@@ -31,12 +26,12 @@ pub(crate) fn acquire_at(
 /// guard (lock_api's `make_guard_unchecked`): it takes over the newest held
 /// entry of the lock, or is recorded as a successful `try` if there is none.
 #[track_caller]
-pub(crate) fn adopt(state: &LockState, lock: LockInfo, access: Access) -> LockId {
+pub(crate) fn adopt(state: &LockState, lock: LockInfo, access: Access) -> Hold {
     let (id, _) = state.load();
     let held = id != 0
         && THREAD.try_with(|t| (0..t.held.len()).any(|i| t.held.get(i).is_some_and(|e| e.id == id))).unwrap_or(false);
     if held {
-        id
+        moved::hold(id)
     } else {
         super::acquired(state, &lock, access)
     }
@@ -47,5 +42,5 @@ pub(crate) fn adopt(state: &LockState, lock: LockInfo, access: Access) -> LockId
 /// goes.
 pub(crate) fn release_forgotten(state: &LockState) {
     let (id, _) = state.load();
-    super::release(state, id);
+    super::release(state, moved::hold(id));
 }

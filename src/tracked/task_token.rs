@@ -105,7 +105,8 @@ impl<'a> Polled<'a> {
                 return TaskToken { tracker, id: 0, owner: engine::Owner::Task(0) };
             }
             let (state, info) = (&tracker.state, &tracker.info);
-            let id = engine::acquired_nested_at(state, info, checked.access, checked.subclass, checked.site);
+            let id =
+                engine::id_of(engine::acquired_nested_at(state, info, checked.access, checked.subclass, checked.site));
             TaskToken { tracker, id, owner: engine::current_owner(id) }
         }
         #[cfg(not(lockorder_tracking))]
@@ -149,7 +150,7 @@ impl LockTracker {
     pub(crate) fn acquired_task(&self, access: Access) -> TaskToken<'_> {
         #[cfg(lockorder_tracking)]
         {
-            let id = engine::acquired(&self.state, &self.info, access);
+            let id = engine::id_of(engine::acquired(&self.state, &self.info, access));
             TaskToken { tracker: self, id, owner: engine::current_owner(id) }
         }
         #[cfg(not(lockorder_tracking))]
@@ -169,7 +170,7 @@ impl TaskToken<'_> {
         {
             engine::release_from(&self.tracker.state, self.id, &self.owner);
             self.id = 0;
-            self.id = engine::acquired(&self.tracker.state, &self.tracker.info, access);
+            self.id = engine::id_of(engine::acquired(&self.tracker.state, &self.tracker.info, access));
             self.owner = engine::current_owner(self.id);
         }
         #[cfg(not(lockorder_tracking))]
