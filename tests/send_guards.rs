@@ -134,3 +134,38 @@ fn a_task_whose_guard_was_dropped_on_another_thread_holds_nothing_across_its_awa
     assert!(!SPIN.is_locked());
     assert_eq!(*OTHER.lock(), 1);
 }
+
+/// The `block_on` root takes a guard and puts it away for a task to drop
+/// on a plain thread; the root's set is stashed when the task runs, before
+/// the drop. When the task then takes the lock, it is free: no report of
+/// the root holding it.
+#[cfg(feature = "tokio")]
+#[test]
+fn a_stashed_entry_leaves_when_its_guard_is_dropped_on_another_thread() {
+    let _global = global_state();
+    static SPIN: std::sync::LazyLock<SpinMutex<i32>> =
+        std::sync::LazyLock::new(|| SpinMutex::new_named("stashed-away", 0));
+    static OTHER: std::sync::LazyLock<SpinMutex<i32>> =
+        std::sync::LazyLock::new(|| SpinMutex::new_named("taken-first", 0));
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let (tx, rx) = mpsc::channel::<(lockorder::lock_api::MutexGuard<'static, common::RawSpin, i32>, _)>();
+    let dropper = std::thread::spawn(move || {
+        let (guard, done): (_, tokio::sync::oneshot::Sender<()>) = rx.recv().unwrap();
+        drop(guard);
+        done.send(()).unwrap();
+    });
+    rt.block_on(async {
+        let guard = SPIN.lock();
+        let task = tokio::spawn(async move {
+            // The root is suspended with its guard: its set is stashed.
+            *OTHER.lock() += 1;
+            let (done, dropped) = tokio::sync::oneshot::channel();
+            tx.send((guard, done)).unwrap();
+            dropped.await.unwrap();
+            *SPIN.lock() += 1;
+        });
+        task.await.expect("no report: the lock was free");
+    });
+    dropper.join().unwrap();
+    assert_eq!(*SPIN.lock(), 1);
+}

@@ -109,25 +109,37 @@ pub(super) fn released_elsewhere(t: &ThreadState, real: LockId, id: LockId) -> b
 
 /// Takes this thread's posted entries out of its held set: on the slow
 /// path, and before a tokio task's set is put away (see `owner`, `task`).
+/// An entry not in the installed set may be in a set put away (the
+/// thread's own or a suspended task's, with the `tokio` feature):
+/// `stashed` takes it from there.
 #[inline]
-pub(super) fn take_posted(t: &ThreadState) {
+pub(super) fn take_posted(t: &ThreadState, stashed: fn(LockId) -> bool) {
     if POSTS.load(Ordering::Acquire) != t.posts_seen.get() {
-        take_posted_cold(t);
+        take_posted_cold(t, stashed);
     }
 }
 
 #[cold]
 #[inline(never)]
-fn take_posted_cold(t: &ThreadState) {
+fn take_posted_cold(t: &ThreadState, stashed: fn(LockId) -> bool) {
     let mine = salt(t);
-    let mut posted = POSTED.lock().unwrap_or_else(PoisonError::into_inner);
-    // Read under the list's lock: every post counted is in the list.
-    t.posts_seen.set(POSTS.load(Ordering::Acquire));
-    posted.retain(|&(to, id)| {
-        if to != mine {
-            return true;
+    let taken: Vec<LockId> = {
+        let mut posted = POSTED.lock().unwrap_or_else(PoisonError::into_inner);
+        // Read under the list's lock: every post counted is in the list.
+        t.posts_seen.set(POSTS.load(Ordering::Acquire));
+        let taken = posted.iter().filter(|&&(to, _)| to == mine).map(|&(_, id)| id).collect();
+        posted.retain(|&(to, _)| to != mine);
+        taken
+    };
+    for id in taken {
+        if t.held.remove(id).is_none() {
+            stashed(id);
         }
-        t.held.remove(id);
-        false
-    });
+    }
+}
+
+/// The `stashed` of [`take_posted`] where no set is put away.
+#[cfg_attr(feature = "tokio", allow(dead_code))]
+pub(super) fn nowhere_else(_: LockId) -> bool {
+    false
 }

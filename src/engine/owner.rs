@@ -161,6 +161,10 @@ pub(super) fn enter_quietly(t: &ThreadState) {
 /// lock and site of the acquisition that switches, for a report; `None`
 /// for no report.
 fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location<'static>)>) -> Option<Violation> {
+    // Guards of this thread's owners dropped on other threads leave first:
+    // before the outgoing set is judged, and before a stashed one is
+    // looked at for the lock asked for.
+    super::moved::take_posted(t, release_stashed_found);
     let installed = t.owner.get();
     let outgoing = installed & !ROOT_WAITS;
     if outgoing == running {
@@ -169,8 +173,6 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
         }
         return None;
     }
-    // Guards of the outgoing owner dropped on other threads leave first.
-    super::moved::take_posted(t);
     let entries = t.held.take_all();
     let mut root_waits = installed & ROOT_WAITS != 0;
     let mut suspended = None;
@@ -274,6 +276,11 @@ pub(super) fn release_stashed(id: LockId) -> Option<bool> {
         })
         .ok()
         .flatten()
+}
+
+/// [`release_stashed`] as `moved` wants it: whether an entry was found.
+pub(super) fn release_stashed_found(id: LockId) -> bool {
+    release_stashed(id).is_some()
 }
 
 /// A task polled on this thread asks for the lock `id`: if the thread's own

@@ -54,7 +54,10 @@ pub(super) fn park(
     }
     // The held lock must really be held: guards of this thread dropped on
     // other threads leave first.
-    super::moved::take_posted(t);
+    #[cfg(feature = "tokio")]
+    super::moved::take_posted(t, super::owner::release_stashed_found);
+    #[cfg(not(feature = "tokio"))]
+    super::moved::take_posted(t, super::moved::nowhere_else);
     if t.held.len() != 1 {
         return None;
     }
