@@ -323,7 +323,7 @@ fn acquired_cold(
         .unwrap_or(0)
 }
 
-/// Marks the lock `id` released by this thread.
+/// Marks the lock of `hold` (what its acquisition returned) released.
 ///
 /// Inline: popping the newest entry when it is this lock's and the lock
 /// did not enter the graph during this hold; anything else goes to

@@ -20,7 +20,7 @@
 //! cannot make wrong: it makes the held set look bigger, never smaller.)
 //!
 //! A thread's posts wait in one global list, read only when its count
-//! moved since the thread last looked: one relaxed load per slow path.
+//! moved since the thread last looked: one atomic load per slow path.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -86,7 +86,7 @@ pub(crate) fn id_of(hold: Hold) -> LockId {
 }
 
 /// The release of a lock whose id is `real` found no entry of `id` (as
-/// [`id_of`] gave it) in this thread's held set: if the guard was taken on
+/// [`id_here`] gave it) in this thread's held set: if the guard was taken on
 /// another thread, its entry is posted to that thread, and `true` comes
 /// back. The caller then flags the lock as maybe in the graph: the
 /// entry may have made it a node, and the lock's drop must look.
