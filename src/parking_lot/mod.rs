@@ -12,8 +12,9 @@
 //! and the timed `try_*_for`/`try_*_until` follow the `try_lock` rule when
 //! they time out and the `lock` rule when they succeed.
 //!
-//! The guards are not `Send`, as parking_lot's without its `send_guard`
-//! feature.
+//! The guards are `Send` exactly when parking_lot's are (its `send_guard`
+//! feature). A guard dropped on another thread than the one that took it
+//! leaves that thread's held set, at that thread's next new order.
 //!
 //! # Examples
 //!
