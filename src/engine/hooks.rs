@@ -336,6 +336,9 @@ fn acquired_cold(
 /// hold (a read, a re-entry) could be another owner's.
 #[inline(always)]
 pub(crate) fn release(state: &LockState, hold: Hold) {
+    // A token takes its watchdog flag off before it releases; were one
+    // left on, the hold would read as taken on another thread.
+    let hold = hold & !moved::WAITING;
     if hold == 0 {
         return;
     }
