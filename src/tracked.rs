@@ -270,8 +270,9 @@ impl std::fmt::Debug for LockTracker {
     }
 }
 
-/// Proof, kept in a guard, that the lock is in this thread's held set.
-/// Dropping it takes the lock out of the set.
+/// Proof, kept in a guard, that the lock is in the held set of the thread
+/// that took it. Dropping it takes the lock out of that set: at once on
+/// that thread, through a post to it from any other (see `engine::Hold`).
 #[must_use]
 pub(crate) struct HeldToken<'a> {
     #[cfg(lockorder_tracking)]

@@ -61,7 +61,7 @@ pub(super) fn hold_here(t: &ThreadState, id: LockId) -> Hold {
 
 /// [`hold_here`] where the thread's state is not at hand.
 #[inline]
-pub(crate) fn hold(id: LockId) -> Hold {
+pub(super) fn hold(id: LockId) -> Hold {
     THREAD.try_with(|t| hold_here(t, id)).unwrap_or(0)
 }
 
@@ -113,7 +113,7 @@ pub(super) fn released_elsewhere(t: &ThreadState, real: LockId, id: LockId) -> b
 /// thread's own or a suspended task's, with the `tokio` feature):
 /// `stashed` takes it from there.
 #[inline]
-pub(super) fn take_posted(t: &ThreadState, stashed: fn(LockId) -> bool) {
+pub(super) fn take_posted(t: &ThreadState, stashed: fn(LockId)) {
     if POSTS.load(Ordering::Acquire) != t.posts_seen.get() {
         take_posted_cold(t, stashed);
     }
@@ -121,7 +121,7 @@ pub(super) fn take_posted(t: &ThreadState, stashed: fn(LockId) -> bool) {
 
 #[cold]
 #[inline(never)]
-fn take_posted_cold(t: &ThreadState, stashed: fn(LockId) -> bool) {
+fn take_posted_cold(t: &ThreadState, stashed: fn(LockId)) {
     let mine = salt(t);
     let taken: Vec<LockId> = {
         let mut posted = POSTED.lock().unwrap_or_else(PoisonError::into_inner);
@@ -136,10 +136,4 @@ fn take_posted_cold(t: &ThreadState, stashed: fn(LockId) -> bool) {
             stashed(id);
         }
     }
-}
-
-/// The `stashed` of [`take_posted`] where no set is put away.
-#[cfg_attr(feature = "tokio", allow(dead_code))]
-pub(super) fn nowhere_else(_: LockId) -> bool {
-    false
 }

@@ -164,7 +164,7 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
     // Guards of this thread's owners dropped on other threads leave first:
     // before the outgoing set is judged, and before a stashed one is
     // looked at for the lock asked for.
-    super::moved::take_posted(t, release_stashed_found);
+    super::moved::take_posted(t, release_posted);
     let installed = t.owner.get();
     let outgoing = installed & !ROOT_WAITS;
     if outgoing == running {
@@ -278,9 +278,10 @@ pub(super) fn release_stashed(id: LockId) -> Option<bool> {
         .flatten()
 }
 
-/// [`release_stashed`] as `moved` wants it: whether an entry was found.
-pub(super) fn release_stashed_found(id: LockId) -> bool {
-    release_stashed(id).is_some()
+/// [`release_stashed`] as `moved` wants it: the entry of a guard dropped
+/// on another thread, if a set put away here holds it.
+pub(super) fn release_posted(id: LockId) {
+    release_stashed(id);
 }
 
 /// A task polled on this thread asks for the lock `id`: if the thread's own

@@ -38,6 +38,16 @@ pub(super) fn settle(state: &LockState, ids: &IdBlock, flags: u64, lock: &LockIn
     id
 }
 
+/// Takes this thread's guards dropped on other threads out of its sets
+/// (see `moved`): out of the held set, or, with the `tokio` feature, out
+/// of a set put away here. For this file and the slow path.
+pub(super) fn take_posted(t: &ThreadState) {
+    #[cfg(feature = "tokio")]
+    super::moved::take_posted(t, super::owner::release_posted);
+    #[cfg(not(feature = "tokio"))]
+    super::moved::take_posted(t, |_| {});
+}
+
 /// Acquires a brand-new lock under exactly one held lock, whose class
 /// order this thread knows, by parking the in-edge; `None` when this is
 /// not that case (the slow path then does the work).
@@ -54,10 +64,7 @@ pub(super) fn park(
     }
     // The held lock must really be held: guards of this thread dropped on
     // other threads leave first.
-    #[cfg(feature = "tokio")]
-    super::moved::take_posted(t, super::owner::release_stashed_found);
-    #[cfg(not(feature = "tokio"))]
-    super::moved::take_posted(t, super::moved::nowhere_else);
+    take_posted(t);
     if t.held.len() != 1 {
         return None;
     }

@@ -22,7 +22,7 @@ use super::thread::{
     running_task, thread_name, Suspended, ThreadState, THREAD,
 };
 use super::Access;
-use super::{moved, parked, registry};
+use super::{parked, registry};
 use crate::report::{self, Edge, HeldLock, LockInfo, Trace, Violation, ViolationKind};
 
 /// A violation found (`None` when nobody wants its report), and what this
@@ -70,7 +70,7 @@ pub(super) fn acquire(
     install_owner(state, site);
     let attempt = Attempt { lock, access, subclass, site, addr: state.address() };
     let inspected = THREAD.try_with(|t| {
-        take_posted(t);
+        parked::take_posted(t);
         (t.held.chain(), inspect(t, state, &attempt))
     });
     let Ok((chain, Inspected { id, found, learn_chain })) = inspected else {
@@ -104,15 +104,6 @@ pub(super) fn acquire(
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
 }
 
-/// Takes this thread's guards dropped on other threads out of its sets
-/// (see `moved`).
-fn take_posted(t: &ThreadState) {
-    #[cfg(feature = "tokio")]
-    moved::take_posted(t, super::owner::release_stashed_found);
-    #[cfg(not(feature = "tokio"))]
-    moved::take_posted(t, moved::nowhere_else);
-}
-
 /// Makes the running task's held set the thread's (see `owner`), and lets
 /// guards of this task dropped by other tasks leave first.
 #[cfg_attr(not(feature = "tokio"), allow(unused_variables))]
@@ -143,7 +134,7 @@ fn install_owner(state: &LockState, site: &'static Location<'static>) {
 pub(super) fn complete(state: &LockState, wait: LockInfo, site: &'static Location<'static>) {
     install_owner(state, site);
     let found = THREAD.try_with(|t| {
-        take_posted(t);
+        parked::take_posted(t);
         let id = parked::settle(state, &t.ids, 0, &wait);
         let wanted = report::wanted(ViolationKind::LockOrderInversion);
         let mut promoted = false;

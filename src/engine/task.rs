@@ -235,7 +235,7 @@ impl Drop for Entered<'_> {
         let owner = self.owner.take();
         let _ = THREAD.try_with(|t| {
             // Guards of the task dropped on other threads leave first.
-            super::moved::take_posted(t, owner::release_stashed_found);
+            super::moved::take_posted(t, owner::release_posted);
             task.entries = t.held.take_all();
             for entry in saved.drain(..) {
                 t.held.push(entry);
