@@ -292,6 +292,48 @@ pub(crate) fn acquired_nested_at(
     }
 }
 
+/// [`acquired_nested_at`] of an async lock, whose guard may be dropped in
+/// another task or on another thread: returns the lock's id (`0` when not
+/// tracked) and the owner it is held by, to release it from.
+///
+/// Inline: the lock taken by the tokio task running here, whose held set
+/// is installed and up to date, under fewer than `INLINE` locks; its entry
+/// goes on the held set and in the task's slot in one pass. Anything else
+/// (a `block_on` root, a scope's task, a plain thread) goes the general
+/// way.
+#[cfg(feature = "tokio")]
+#[inline]
+pub(crate) fn acquired_async_at(
+    state: &LockState,
+    lock: &LockInfo,
+    access: Access,
+    subclass: u8,
+    site: &'static Location<'static>,
+) -> (LockId, super::task::Owner) {
+    let fast = THREAD.try_with(|t| {
+        let id = state.settled_id();
+        if id == 0 || t.held.len() >= INLINE || t.suspended.get() {
+            return (0, 0);
+        }
+        let running = super::owner::running();
+        let addr = state.address();
+        let entry =
+            HeldEntry { id, lock: *lock, access, acquired_at: site, subclass, in_graph: false, parked: None, addr };
+        if !super::owner::push_async(t, running, entry) {
+            return (0, 0);
+        }
+        t.held.push_inline((id, addr), lock, access, site, subclass);
+        (id, running)
+    });
+    match fast {
+        Ok((id, running)) if id != 0 => (id, super::task::Owner::Task(running)),
+        _ => {
+            let id = moved::id_of(acquired_nested_at(state, lock, access, subclass, site));
+            (id, super::task::current_owner(id))
+        }
+    }
+}
+
 #[cold]
 #[inline(never)]
 #[track_caller]

@@ -71,11 +71,9 @@ pub(crate) use self::hooks::{
     acquire, acquire_nested, acquire_nested_at, acquired, acquired_nested_at, complete, dropped, release, touch,
 };
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
-pub(crate) use self::hooks::{check, recheck};
+pub(crate) use self::hooks::{acquired_async_at, check, recheck};
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::id::LockId;
-#[cfg(all(lockorder_tracking, feature = "tokio"))]
-pub(crate) use self::moved::id_of;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::moved::{Hold, WAITING};
 #[cfg(lockorder_tracking)]
@@ -85,7 +83,7 @@ pub(crate) use self::registry::picture;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::state::LockState;
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
-pub(crate) use self::task::{current_owner, note_await, release_from, Inbox, Owner, TaskHeld};
+pub(crate) use self::task::{note_await, release_from, Inbox, Owner, TaskHeld};
 #[cfg(lockorder_tracking)]
 pub(crate) use self::transition::{acquire_at, adopt, release_forgotten};
 

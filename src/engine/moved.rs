@@ -81,7 +81,7 @@ pub(super) fn id_here(t: &ThreadState, hold: Hold) -> LockId {
 /// token keeps the id).
 #[cfg(feature = "tokio")]
 #[inline]
-pub(crate) fn id_of(hold: Hold) -> LockId {
+pub(super) fn id_of(hold: Hold) -> LockId {
     THREAD.try_with(|t| id_here(t, hold)).unwrap_or(0)
 }
 

@@ -33,8 +33,9 @@
 //! asks for one: a lock held around a `block_on` (a test's serial mutex)
 //! hurts nobody until then.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::Location;
+use std::ptr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
@@ -56,11 +57,41 @@ pub(super) use super::running::{running, running_task, ROOT_WAITS};
 #[inline(always)]
 pub(super) fn installed(t: &ThreadState) -> bool {
     let running = running();
-    t.owner.get() == running && (running == 0 || INSTALLED.try_with(|s| s.borrow().is_current()).unwrap_or(false))
+    t.owner.get() == running && (running == 0 || current_slot().is_none_or(|(slot, seen)| slot.is_current(seen)))
+}
+
+thread_local! {
+    /// The installed task's slot and the version of it that the held set
+    /// holds; null for the thread's own set or a scope's. A copy of what
+    /// [`Installed`] names, kept where the fast path reaches it with one
+    /// address computation: no destructor, no borrow flag.
+    static CURRENT_SLOT: Cell<(*const TaskSlot, u64)> = const { Cell::new((ptr::null(), 0)) };
+}
+
+/// The installed task's slot and the version the held set holds, if a
+/// task's slot is installed.
+///
+/// The reference is valid until the next change of the installed slot
+/// (a switch, a scope's entry or exit): [`Installed`] keeps the slot's
+/// `Arc` while it is named here, and clears this when it lets it go, also
+/// when the thread's thread-locals are destroyed. Callers use it within
+/// one acquisition or release, which makes no such change.
+#[inline(always)]
+fn current_slot<'a>() -> Option<(&'a TaskSlot, u64)> {
+    let (slot, seen) = CURRENT_SLOT.with(Cell::get);
+    // SAFETY: a slot named in `CURRENT_SLOT` is alive (see above).
+    (!slot.is_null()).then(|| (unsafe { &*slot }, seen))
+}
+
+/// Notes that the held set holds version `seen` of the installed slot.
+#[inline(always)]
+fn set_seen(seen: u64) {
+    CURRENT_SLOT.with(|c| c.set((c.get().0, seen)));
 }
 
 /// The slots of the tasks installed on this thread last, and which one is
-/// installed now with the version of it that the held set holds.
+/// installed now (named in [`CURRENT_SLOT`] too, with the version of it
+/// that the held set holds).
 ///
 /// Tasks take turns on a worker: finding a slot here costs no lock of the
 /// global table, and switching between slots kept here moves no reference
@@ -71,30 +102,28 @@ struct Installed {
     recent: [Option<(u64, Arc<TaskSlot>)>; RECENT],
     /// Where the next slot put in `recent` goes.
     next: usize,
-    /// The installed task's slot (its index in `recent`) and the version of
-    /// it in the held set; `None` for the thread's own set or a scope's.
-    current: Option<(usize, u64)>,
+    /// The installed task's slot, by its index in `recent`; `None` for the
+    /// thread's own set or a scope's.
+    current: Option<usize>,
 }
 
 /// How many slots of tasks installed here are kept at hand.
 const RECENT: usize = 8;
 
 impl Installed {
-    fn is_current(&self) -> bool {
-        // A scope installs no slot: its set is its own.
-        self.installed().is_none_or(|(slot, seen)| slot.is_current(seen))
+    /// The installed task's key, and the version of its slot that the held
+    /// set holds.
+    fn installed_key(&self) -> Option<(u64, u64)> {
+        let (key, _) = self.recent[self.current?].as_ref()?;
+        Some((*key, current_slot()?.1))
     }
 
-    /// The installed task's slot and the version the held set holds.
-    fn installed(&self) -> Option<(&Arc<TaskSlot>, u64)> {
-        let (index, seen) = self.current?;
-        self.recent[index].as_ref().map(|(_, slot)| (slot, seen))
-    }
-
-    /// [`installed`](Self::installed), with the version to update.
-    fn installed_mut(&mut self) -> Option<(&Arc<TaskSlot>, &mut u64)> {
-        let (index, seen) = self.current.as_mut()?;
-        self.recent[*index].as_ref().map(|(_, slot)| (slot, seen))
+    /// Names the slot at `index` of `recent` (`None`: no slot) as the
+    /// installed one, at version `seen`.
+    fn set_current(&mut self, index: Option<usize>, seen: u64) {
+        self.current = index;
+        let slot = index.and_then(|i| self.recent[i].as_ref()).map_or(ptr::null(), |(_, slot)| Arc::as_ptr(slot));
+        CURRENT_SLOT.with(|c| c.set((slot, seen)));
     }
 
     /// Installs the slot of task `key` (kept at hand, or from the table and
@@ -104,13 +133,24 @@ impl Installed {
             Some(index) => index,
             None => {
                 let index = self.next;
+                // The slot replaced is no longer named anywhere.
+                if self.current == Some(index) {
+                    self.set_current(None, 0);
+                }
                 self.recent[index] = Some((key, slot(key)));
                 self.next = (index + 1) % RECENT;
                 index
             }
         };
         let seen = self.recent[index].as_ref().map_or(0, |(_, slot)| f(slot));
-        self.current = Some((index, seen));
+        self.set_current(Some(index), seen);
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        // The slots go with `recent`: none may stay named.
+        self.set_current(None, 0);
     }
 }
 
@@ -202,7 +242,7 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
             }
         }
     });
-    let _ = INSTALLED.try_with(|s| s.borrow_mut().current = None);
+    let _ = INSTALLED.try_with(|s| s.borrow_mut().set_current(None, 0));
     if running == 0 {
         root_waits = false;
         for entry in STASH.try_with(|s| std::mem::take(&mut s.borrow_mut().root)).unwrap_or_default() {
@@ -236,8 +276,7 @@ fn switch(t: &ThreadState, running: u64, site: Option<(LockId, &'static Location
 /// slot's, if they changed since they were loaded (the task ran on another
 /// thread, or a guard of it was dropped away from it).
 fn refresh(t: &ThreadState) {
-    let installed = INSTALLED.try_with(|s| s.borrow().installed().map(|(slot, seen)| (slot.clone(), seen)));
-    let Ok(Some((slot, seen))) = installed else { return };
+    let Some((slot, seen)) = current_slot() else { return };
     if slot.is_current(seen) {
         return;
     }
@@ -251,12 +290,7 @@ fn refresh(t: &ThreadState) {
     for &entry in unsafe { slot.entries() }.iter() {
         t.held.push(entry);
     }
-    let version = slot.version.load(Ordering::Relaxed);
-    let _ = INSTALLED.try_with(|s| {
-        if let Some((_, seen)) = s.borrow_mut().installed_mut() {
-            *seen = version;
-        }
-    });
+    set_seen(slot.version.load(Ordering::Relaxed));
 }
 
 /// Removes the newest entry of the lock `id` from the sets this thread
@@ -350,48 +384,67 @@ pub(crate) fn acquired_async(id: LockId) -> u64 {
         t.held.get(newest)
     });
     let Ok(Some(entry)) = entry else { return running };
-    let _ = INSTALLED.try_with(|s| {
-        if let Some((slot, seen)) = s.borrow_mut().installed_mut() {
-            // SAFETY: this thread polls the task `running`, whose slot is
-            // installed (its set is the thread's).
-            unsafe { slot.entries() }.push(entry);
-            // Up to date if it was: this change is in the held set too.
-            let version = slot.changed();
-            if version == *seen + 1 {
-                *seen = version;
-            }
+    if let Some((slot, seen)) = current_slot() {
+        // SAFETY: this thread polls the task `running`, whose slot is
+        // installed (its set is the thread's).
+        unsafe { slot.entries() }.push(entry);
+        // Up to date if it was: this change is in the held set too.
+        let version = slot.changed();
+        if version == seen + 1 {
+            set_seen(version);
         }
-    });
+    }
     running
+}
+
+/// The fast path of an async acquisition by the tokio task running here
+/// (`running`, its key), whose held set is installed and up to date:
+/// `entry` goes to the task's slot, and the caller pushes it on the held
+/// set. Returns `false`, having done nothing, in any other case.
+#[inline]
+pub(super) fn push_async(t: &ThreadState, running: u64, entry: HeldEntry) -> bool {
+    if running == 0 || t.owner.get() != running {
+        return false;
+    }
+    let Some((slot, seen)) = current_slot() else { return false };
+    if !slot.is_current(seen) {
+        return false;
+    }
+    // SAFETY: this thread polls the task `running` (tokio's current task
+    // id), whose slot is installed.
+    unsafe { slot.entries() }.push(entry);
+    // This change is in the held set too.
+    set_seen(slot.changed());
+    true
 }
 
 /// Releases the async lock `id` that task `key` acquired, wherever this
 /// runs: from the task's slot, and from this thread's held set if the
 /// task's set is installed here and up to date.
 pub(crate) fn release_async(id: LockId, key: u64) -> Option<bool> {
-    let polling = running() == key && THREAD.try_with(|t| t.owner.get() & !ROOT_WAITS == key).unwrap_or(false);
-    if polling {
-        // The common case: the task releases its own lock on the thread
-        // that polls it, without a lock or the global table.
-        let done = INSTALLED.try_with(|s| {
-            let mut installed = s.borrow_mut();
-            let (slot, seen) = installed.installed_mut()?;
-            let current = slot.is_current(*seen);
-            let in_graph = if current { THREAD.try_with(|t| t.held.remove(id)).ok().flatten() } else { None };
-            // SAFETY: this thread polls the task `key`, whose slot is
-            // installed.
-            let removed = remove_newest(unsafe { slot.entries() }, id);
-            if removed.is_some() {
-                let version = slot.changed();
-                if current {
-                    *seen = version;
-                }
-            }
-            Some(in_graph.or(removed.map(|e| e.in_graph)))
-        });
-        if let Ok(Some(in_graph)) = done {
-            return in_graph;
+    // The common case: the task releases its own lock on the thread that
+    // polls it, without a lock or the global table.
+    let done = THREAD.try_with(|t| {
+        if t.owner.get() & !ROOT_WAITS != key || running() != key {
+            return None;
         }
+        // The task's set is installed: the slot installed is its.
+        let (slot, seen) = current_slot()?;
+        let current = slot.is_current(seen);
+        let in_graph = if current { t.held.remove(id) } else { None };
+        // SAFETY: this thread polls the task `key`, whose slot is
+        // installed.
+        let removed = remove_newest(unsafe { slot.entries() }, id);
+        if removed.is_some() {
+            let version = slot.changed();
+            if current {
+                set_seen(version);
+            }
+        }
+        Some(in_graph.or(removed))
+    });
+    if let Ok(Some(in_graph)) = done {
+        return in_graph;
     }
     // Another task (or thread) drops the guard: the task applies it.
     if let Some(slot) = existing_slot(key) {
@@ -416,8 +469,9 @@ pub(super) fn scope_enter(t: &ThreadState) -> SavedOwner {
     let slot = INSTALLED
         .try_with(|s| {
             let mut installed = s.borrow_mut();
-            let (index, seen) = installed.current.take()?;
-            installed.recent[index].as_ref().map(|(key, _)| (*key, seen))
+            let slot = installed.installed_key();
+            installed.set_current(None, 0);
+            slot
         })
         .ok()
         .flatten();

@@ -89,7 +89,7 @@ fn is_this_threads(inbox: &Arc<Inbox>) -> bool {
 
 /// Who owns the async lock `id` just acquired here (`0` when untracked):
 /// the scope's task, the tokio task being polled, or the thread.
-pub(crate) fn current_owner(id: LockId) -> Owner {
+pub(super) fn current_owner(id: LockId) -> Owner {
     if let Some(inbox) = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten() {
         return Owner::Scoped(inbox);
     }

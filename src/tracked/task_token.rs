@@ -46,11 +46,14 @@ pub(crate) struct Checked<'a> {
     access: Access,
     /// The nesting level asked for (`lock_nested`), `0` otherwise.
     subclass: u8,
+    /// Whether it was checked at the call, against the held set of hash
+    /// `chain` (an `Option` would take a word more, in every future).
+    #[cfg(lockorder_tracking)]
+    checked: bool,
     #[cfg(lockorder_tracking)]
     site: &'static Location<'static>,
-    /// The hash of the held set it was checked against, if it was.
     #[cfg(lockorder_tracking)]
-    chain: Option<u64>,
+    chain: u64,
 }
 
 /// An async acquisition whose future was polled: checked against the
@@ -59,7 +62,11 @@ pub(crate) struct Checked<'a> {
 /// drop).
 #[must_use]
 pub(crate) struct Polled<'a> {
-    checked: Checked<'a>,
+    tracker: &'a LockTracker,
+    access: Access,
+    subclass: u8,
+    #[cfg(lockorder_tracking)]
+    site: &'static Location<'static>,
     /// The watchdog's key of the wait, `0` when it is not armed.
     #[cfg(lockorder_tracking)]
     wait: u64,
@@ -72,13 +79,18 @@ impl<'a> Checked<'a> {
         #[cfg(lockorder_tracking)]
         {
             let (state, info) = (&self.tracker.state, &self.tracker.info);
-            engine::recheck(state, info, (self.access, self.subclass), self.site, self.chain);
+            let chain = self.checked.then_some(self.chain);
+            engine::recheck(state, info, (self.access, self.subclass), self.site, chain);
             let armed = engine::watchdog::armed();
             let wait = if armed { engine::watchdog::begin(state.id(), info, self.access, self.site) } else { 0 };
-            Polled { checked: self, wait }
+            let Checked { tracker, access, subclass, site, .. } = self;
+            Polled { tracker, access, subclass, site, wait }
         }
         #[cfg(not(lockorder_tracking))]
-        Polled { checked: self }
+        {
+            let Checked { tracker, access, subclass } = self;
+            Polled { tracker, access, subclass }
+        }
     }
 }
 
@@ -97,21 +109,19 @@ impl<'a> Polled<'a> {
     pub(crate) fn acquired(mut self) -> TaskToken<'a> {
         #[cfg(lockorder_tracking)]
         engine::watchdog::end(std::mem::take(&mut self.wait));
-        let checked = Checked { ..self.checked };
         #[cfg(lockorder_tracking)]
         {
-            let tracker = checked.tracker;
-            if checked.access.owned() {
+            let tracker = self.tracker;
+            if self.access.owned() {
                 return TaskToken { tracker, id: 0, owner: engine::Owner::Task(0) };
             }
             let (state, info) = (&tracker.state, &tracker.info);
-            let id =
-                engine::id_of(engine::acquired_nested_at(state, info, checked.access, checked.subclass, checked.site));
-            TaskToken { tracker, id, owner: engine::current_owner(id) }
+            let (id, owner) = engine::acquired_async_at(state, info, self.access, self.subclass, self.site);
+            TaskToken { tracker, id, owner }
         }
         #[cfg(not(lockorder_tracking))]
         {
-            let _ = (checked.tracker, checked.access, checked.subclass);
+            let _ = (self.tracker, self.access, self.subclass);
             TaskToken { lock: PhantomData }
         }
     }
@@ -137,9 +147,9 @@ impl LockTracker {
         #[cfg(lockorder_tracking)]
         {
             // Not a closure: the check's `#[track_caller]` must see the caller.
-            let chain =
-                if access.owned() { None } else { Some(engine::check(&self.state, &self.info, access, subclass)) };
-            Checked { tracker: self, access, subclass, site: Location::caller(), chain }
+            let checked = !access.owned();
+            let chain = if checked { engine::check(&self.state, &self.info, access, subclass) } else { 0 };
+            Checked { tracker: self, access, subclass, checked, site: Location::caller(), chain }
         }
         #[cfg(not(lockorder_tracking))]
         Checked { tracker: self, access, subclass }
@@ -150,8 +160,8 @@ impl LockTracker {
     pub(crate) fn acquired_task(&self, access: Access) -> TaskToken<'_> {
         #[cfg(lockorder_tracking)]
         {
-            let id = engine::id_of(engine::acquired(&self.state, &self.info, access));
-            TaskToken { tracker: self, id, owner: engine::current_owner(id) }
+            let (id, owner) = engine::acquired_async_at(&self.state, &self.info, access, 0, Location::caller());
+            TaskToken { tracker: self, id, owner }
         }
         #[cfg(not(lockorder_tracking))]
         {
@@ -170,8 +180,8 @@ impl TaskToken<'_> {
         {
             engine::release_from(&self.tracker.state, self.id, &self.owner);
             self.id = 0;
-            self.id = engine::id_of(engine::acquired(&self.tracker.state, &self.tracker.info, access));
-            self.owner = engine::current_owner(self.id);
+            let (state, info) = (&self.tracker.state, &self.tracker.info);
+            (self.id, self.owner) = engine::acquired_async_at(state, info, access, 0, Location::caller());
         }
         #[cfg(not(lockorder_tracking))]
         let _ = access;

@@ -82,9 +82,18 @@ impl TaskSlot {
     }
 }
 
-pub(super) fn remove_newest(entries: &mut Vec<HeldEntry>, id: LockId) -> Option<HeldEntry> {
+/// Removes the newest entry of `id`; whether it had entered the graph
+/// (`None`: no entry of `id`).
+pub(super) fn remove_newest(entries: &mut Vec<HeldEntry>, id: LockId) -> Option<bool> {
+    // Guards are mostly dropped newest first: the last entry goes without
+    // a shift of the others or a copy of itself.
+    if let Some(last) = entries.last().filter(|e| e.id == id) {
+        let in_graph = last.in_graph;
+        entries.truncate(entries.len() - 1);
+        return Some(in_graph);
+    }
     let i = entries.iter().rposition(|e| e.id == id)?;
-    Some(entries.remove(i))
+    Some(entries.remove(i).in_graph)
 }
 
 const SHARDS: usize = 16;
