@@ -418,6 +418,30 @@ pub(super) fn push_async(t: &ThreadState, running: u64, entry: HeldEntry) -> boo
     true
 }
 
+/// Copies to the running task's slot the marks that the slow path just put
+/// on its async entries in the held set (the lock became a node of the
+/// graph while held). The slot's copy is what the held set gets back when
+/// it is loaded again (another task ran here, or the task moved), and the
+/// release that finds the mark flags the lock, whose drop then takes its
+/// node out of the graph.
+pub(super) fn keep_marks(t: &ThreadState) {
+    let Some((slot, seen)) = current_slot() else { return };
+    let running = running();
+    if running == 0 || t.owner.get() & !ROOT_WAITS != running || !slot.is_current(seen) {
+        return;
+    }
+    // SAFETY: this thread polls the task `running`, whose slot is
+    // installed.
+    let entries = unsafe { slot.entries() };
+    for held in (0..t.held.len()).filter_map(|i| t.held.get(i)) {
+        if held.in_graph && !held.access.blocks_thread() {
+            if let Some(entry) = entries.iter_mut().rev().find(|e| e.id == held.id && !e.in_graph) {
+                entry.in_graph = true;
+            }
+        }
+    }
+}
+
 /// Releases the async lock `id` that task `key` acquired, wherever this
 /// runs: from the task's slot, and from this thread's held set if the
 /// task's set is installed here and up to date.

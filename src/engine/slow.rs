@@ -71,7 +71,10 @@ pub(super) fn acquire(
     let attempt = Attempt { lock, access, subclass, site, addr: state.address() };
     let inspected = THREAD.try_with(|t| {
         parked::take_posted(t);
-        (t.held.chain(), inspect(t, state, &attempt))
+        let chain = t.held.chain();
+        let inspected = inspect(t, state, &attempt);
+        keep_marks(t);
+        (chain, inspected)
     });
     let Ok((chain, Inspected { id, found, learn_chain })) = inspected else {
         return 0;
@@ -102,6 +105,15 @@ pub(super) fn acquire(
     let addr = attempt.addr;
     let entry = HeldEntry { id, lock, access, acquired_at: site, subclass, in_graph: false, parked: None, addr };
     THREAD.try_with(|t| if t.held.push(entry) { id } else { 0 }).unwrap_or(0)
+}
+
+/// Copies the marks just put on held entries (the lock became a node of
+/// the graph while held) to where the running tokio task keeps its async
+/// locks (see `owner::keep_marks`).
+#[cfg_attr(not(feature = "tokio"), allow(unused_variables))]
+fn keep_marks(t: &ThreadState) {
+    #[cfg(feature = "tokio")]
+    super::owner::keep_marks(t);
 }
 
 /// Makes the running task's held set the thread's (see `owner`), and lets
@@ -164,6 +176,7 @@ pub(super) fn complete(state: &LockState, wait: LockInfo, site: &'static Locatio
                 }
             }
         }
+        keep_marks(t);
         t.known_chains.insert(t.held.chain(), completion_key(id));
         let (held, path) = refused?;
         wanted.then(|| {
