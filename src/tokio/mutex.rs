@@ -185,11 +185,16 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// The acquisition `checked` asked for: its lock is `self`'s.
-    pub(super) async fn lock_checked<'a>(&'a self, checked: Checked<'a>) -> MutexGuard<'a, T> {
-        let polled = checked.poll();
-        let inner = self.inner.lock().await;
-        let token = polled.acquired();
-        MutexGuard { inner: TrackedGuard::new(inner, token), lock: LockRef::new(self) }
+    ///
+    /// An `async` block, not an `async fn`: the block keeps `checked` in
+    /// place, where an `async fn` would keep its argument and a copy.
+    pub(super) fn lock_checked<'a>(&'a self, mut checked: Checked<'a>) -> impl Future<Output = MutexGuard<'a, T>> + 'a {
+        async move {
+            checked.poll();
+            let inner = self.inner.lock().await;
+            let token = checked.acquired();
+            MutexGuard { inner: TrackedGuard::new(inner, token), lock: LockRef::new(self) }
+        }
     }
 
     /// Locks the mutex from code that is not async, blocking the thread.
@@ -208,10 +213,10 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
-        let checked = self.tracker.check_task(Access::AsyncLock);
-        let polled = checked.poll();
+        let mut checked = self.tracker.check_task(Access::AsyncLock);
+        checked.poll();
         let inner = self.inner.blocking_lock();
-        let token = polled.acquired();
+        let token = checked.acquired();
         MutexGuard { inner: TrackedGuard::new(inner, token), lock: LockRef::new(self) }
     }
 
@@ -303,11 +308,9 @@ impl<T: ?Sized + 'static> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
-        // SAFETY: `self` is moved into the future below and outlives what
-        // borrows through this reference there (see there); the check
-        // borrows nothing once it returns (a `Checked` does nothing when
-        // dropped).
-        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncLockOwned);
+        // Not checked at the call (see `Checked`): only the caller's
+        // location is kept.
+        let site = std::panic::Location::caller();
         async move {
             // Moved into a local first: a local declared later (the pending
             // acquisition, which borrows the lock) is dropped before it,
@@ -317,7 +320,7 @@ impl<T: ?Sized + 'static> Mutex<T> {
             // future lives (see above), and the guard goes into the owned
             // guard, which drops it before its `Arc`.
             let lock = unsafe { super::owned::leak(&this) };
-            let guard = lock.lock_checked(checked).await;
+            let guard = lock.lock_checked(lock.tracker.owned_task(Access::AsyncLockOwned, site)).await;
             OwnedMutexGuard { guard, lock: this }
         }
     }

@@ -198,11 +198,19 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// The acquisition `checked` asked for: its lock is `self`'s.
-    pub(super) async fn read_checked<'a>(&'a self, checked: Checked<'a>) -> RwLockReadGuard<'a, T> {
-        let polled = checked.poll();
-        let inner = self.inner.read().await;
-        let token = polled.acquired();
-        RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
+    ///
+    /// An `async` block, not an `async fn`: the block keeps `checked` in
+    /// place, where an `async fn` would keep its argument and a copy.
+    pub(super) fn read_checked<'a>(
+        &'a self,
+        mut checked: Checked<'a>,
+    ) -> impl Future<Output = RwLockReadGuard<'a, T>> + 'a {
+        async move {
+            checked.poll();
+            let inner = self.inner.read().await;
+            let token = checked.acquired();
+            RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
+        }
     }
 
     /// Acquires shared access from code that is not async, blocking the
@@ -221,10 +229,10 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
-        let checked = self.tracker.check_task(Access::AsyncRead);
-        let polled = checked.poll();
+        let mut checked = self.tracker.check_task(Access::AsyncRead);
+        checked.poll();
         let inner = self.inner.blocking_read();
-        let token = polled.acquired();
+        let token = checked.acquired();
         RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
     }
 
@@ -301,11 +309,19 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// The acquisition `checked` asked for: its lock is `self`'s.
-    pub(super) async fn write_checked<'a>(&'a self, checked: Checked<'a>) -> RwLockWriteGuard<'a, T> {
-        let polled = checked.poll();
-        let inner = self.inner.write().await;
-        let token = polled.acquired();
-        RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }
+    ///
+    /// An `async` block, not an `async fn`: the block keeps `checked` in
+    /// place, where an `async fn` would keep its argument and a copy.
+    pub(super) fn write_checked<'a>(
+        &'a self,
+        mut checked: Checked<'a>,
+    ) -> impl Future<Output = RwLockWriteGuard<'a, T>> + 'a {
+        async move {
+            checked.poll();
+            let inner = self.inner.write().await;
+            let token = checked.acquired();
+            RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }
+        }
     }
 
     /// Acquires exclusive access from code that is not async, blocking the
@@ -324,10 +340,10 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
-        let checked = self.tracker.check_task(Access::AsyncWrite);
-        let polled = checked.poll();
+        let mut checked = self.tracker.check_task(Access::AsyncWrite);
+        checked.poll();
         let inner = self.inner.blocking_write();
-        let token = polled.acquired();
+        let token = checked.acquired();
         RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }
     }
 
@@ -412,11 +428,9 @@ impl<T: ?Sized + 'static> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
-        // SAFETY: `self` is moved into the future below and outlives what
-        // borrows through this reference there (see there); the check
-        // borrows nothing once it returns (a `Checked` does nothing when
-        // dropped).
-        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncReadOwned);
+        // Not checked at the call (see `Checked`): only the caller's
+        // location is kept.
+        let site = std::panic::Location::caller();
         async move {
             // Moved into a local first: a local declared later (the pending
             // acquisition, which borrows the lock) is dropped before it,
@@ -426,7 +440,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
             // future lives (see above), and the guard goes into the owned
             // guard, which drops it before its `Arc`.
             let lock = unsafe { super::owned::leak(&this) };
-            let guard = lock.read_checked(checked).await;
+            let guard = lock.read_checked(lock.tracker.owned_task(Access::AsyncReadOwned, site)).await;
             OwnedRwLockReadGuard { guard, lock: this }
         }
     }
@@ -473,14 +487,14 @@ impl<T: ?Sized + 'static> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
-        // SAFETY: as in `read_owned`.
-        let checked = unsafe { super::owned::leak(&self) }.tracker.check_task(Access::AsyncWriteOwned);
+        // As in `read_owned`: only the caller's location is kept.
+        let site = std::panic::Location::caller();
         async move {
             // As in `read_owned`: the acquisition is dropped before `this`.
             let this = self;
             // SAFETY: as in `read_owned`.
             let lock = unsafe { super::owned::leak(&this) };
-            let guard = lock.write_checked(checked).await;
+            let guard = lock.write_checked(lock.tracker.owned_task(Access::AsyncWriteOwned, site)).await;
             OwnedRwLockWriteGuard { guard, lock: this }
         }
     }

@@ -33,13 +33,18 @@ pub(crate) struct TaskToken<'a> {
 /// the caller, before the task can wait. Its future checks it again when
 /// first polled ([`Checked::poll`]), as the held set may have changed in
 /// between (`join!` of two acquisitions made before either is polled, a
-/// future spawned into another task); the lock counts as held once the
-/// wait ends ([`Polled::acquired`]), so a wait given up (`select!`, a
-/// timeout) leaves no trace. Dropping it does nothing.
+/// future spawned into another task), and then waits (a wait the watchdog
+/// sees when armed, until [`Checked::acquired`] or the drop); the lock
+/// counts as held once the wait ends ([`Checked::acquired`]), so a wait
+/// given up (`select!`, a timeout) leaves no trace.
 ///
 /// An owned acquisition (`lock_owned()`) is not checked at the call: its
 /// future is often spawned, and its orders are those of the task that
 /// polls it.
+///
+/// It lives in the lock's future from the call to the end of the wait, as
+/// one value: the first poll updates it in place (a value made from it
+/// there would take room of its own in every future).
 #[must_use]
 pub(crate) struct Checked<'a> {
     tracker: &'a LockTracker,
@@ -54,63 +59,36 @@ pub(crate) struct Checked<'a> {
     site: &'static Location<'static>,
     #[cfg(lockorder_tracking)]
     chain: u64,
-}
-
-/// An async acquisition whose future was polled: checked against the
-/// held set of the task that polls it, waiting for the lock (a wait the
-/// watchdog sees when armed, until [`Polled::acquired`] or the future's
-/// drop).
-#[must_use]
-pub(crate) struct Polled<'a> {
-    tracker: &'a LockTracker,
-    access: Access,
-    subclass: u8,
-    #[cfg(lockorder_tracking)]
-    site: &'static Location<'static>,
-    /// The watchdog's key of the wait, `0` when it is not armed.
+    /// The watchdog's key of the wait, `0` when it is not armed (or the
+    /// future was not polled yet).
     #[cfg(lockorder_tracking)]
     wait: u64,
 }
 
 impl<'a> Checked<'a> {
-    /// The acquisition's first poll: checked again if the held set of the
-    /// task (or thread) running now is not the one checked at the call.
-    pub(crate) fn poll(self) -> Polled<'a> {
+    /// The acquisition's first poll, before it waits: checked again if the
+    /// held set of the task (or thread) running now is not the one checked
+    /// at the call.
+    pub(crate) fn poll(&mut self) {
         #[cfg(lockorder_tracking)]
         {
             let (state, info) = (&self.tracker.state, &self.tracker.info);
             let chain = self.checked.then_some(self.chain);
             engine::recheck(state, info, (self.access, self.subclass), self.site, chain);
-            let armed = engine::watchdog::armed();
-            let wait = if armed { engine::watchdog::begin(state.id(), info, self.access, self.site) } else { 0 };
-            let Checked { tracker, access, subclass, site, .. } = self;
-            Polled { tracker, access, subclass, site, wait }
-        }
-        #[cfg(not(lockorder_tracking))]
-        {
-            let Checked { tracker, access, subclass } = self;
-            Polled { tracker, access, subclass }
+            if engine::watchdog::armed() {
+                self.wait = engine::watchdog::begin(state.id(), info, self.access, self.site);
+            }
         }
     }
-}
 
-#[cfg(lockorder_tracking)]
-impl Drop for Polled<'_> {
-    fn drop(&mut self) {
-        engine::watchdog::end(std::mem::take(&mut self.wait));
-    }
-}
-
-impl<'a> Polled<'a> {
     /// The wait is over: the lock counts as held by the task (or thread)
     /// running now until the token is dropped. An owned guard's is held by
     /// none, as it exists to be handed on.
     #[cfg_attr(not(lockorder_tracking), allow(unused_mut))]
     pub(crate) fn acquired(mut self) -> TaskToken<'a> {
         #[cfg(lockorder_tracking)]
-        engine::watchdog::end(std::mem::take(&mut self.wait));
-        #[cfg(lockorder_tracking)]
         {
+            engine::watchdog::end(std::mem::take(&mut self.wait));
             let tracker = self.tracker;
             if self.access.owned() {
                 return TaskToken { tracker, id: 0, owner: engine::Owner::Task(0) };
@@ -124,6 +102,13 @@ impl<'a> Polled<'a> {
             let _ = (self.tracker, self.access, self.subclass);
             TaskToken { lock: PhantomData }
         }
+    }
+}
+
+#[cfg(lockorder_tracking)]
+impl Drop for Checked<'_> {
+    fn drop(&mut self) {
+        engine::watchdog::end(std::mem::take(&mut self.wait));
     }
 }
 
@@ -149,10 +134,21 @@ impl LockTracker {
             // Not a closure: the check's `#[track_caller]` must see the caller.
             let checked = !access.owned();
             let chain = if checked { engine::check(&self.state, &self.info, access, subclass) } else { 0 };
-            Checked { tracker: self, access, subclass, checked, site: Location::caller(), chain }
+            Checked { tracker: self, access, subclass, checked, site: Location::caller(), chain, wait: 0 }
         }
         #[cfg(not(lockorder_tracking))]
         Checked { tracker: self, access, subclass }
+    }
+
+    /// An owned async acquisition (`lock_owned()`), asked for at `site`:
+    /// not checked at the call (see [`Checked`]).
+    #[cfg_attr(not(lockorder_tracking), allow(unused_variables))]
+    pub(crate) fn owned_task(&self, access: Access, site: &'static std::panic::Location<'static>) -> Checked<'_> {
+        debug_assert!(access.owned());
+        #[cfg(lockorder_tracking)]
+        return Checked { tracker: self, access, subclass: 0, checked: false, site, chain: 0, wait: 0 };
+        #[cfg(not(lockorder_tracking))]
+        Checked { tracker: self, access, subclass: 0 }
     }
 
     /// Records a successful `try_lock` of an async lock.
