@@ -132,6 +132,35 @@ fn a_task_waiting_for_a_tokio_lock_it_holds_ends_in_the_watchdogs_report() {
     assert!(report.contains("*** DEADLOCK: task "), "{report}");
 }
 
+/// A multi-thread runtime's root (a `#[tokio::main]` body) holds a std
+/// guard while it awaits a task that wants the lock: the task blocks its
+/// worker for good and the root never wakes. The graph does not see it (the
+/// root waits for a task, not for a lock); the watchdog reports the task's
+/// wait, where and for which lock, and ends the process.
+#[cfg(feature = "tokio")]
+#[test]
+fn a_root_awaiting_a_task_that_wants_its_std_lock_ends_in_the_watchdogs_report() {
+    if is_child() {
+        let rt = ::tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        rt.block_on(async {
+            let m = Arc::new(Mutex::new_named("watched-root", 0));
+            let _guard = m.lock().unwrap();
+            let wanted = m.clone();
+            ::tokio::spawn(async move { *wanted.lock().unwrap() += 1 }).await.unwrap();
+        });
+        unreachable!("the root and its task wait for each other");
+    }
+    let run = run_child(
+        "a_root_awaiting_a_task_that_wants_its_std_lock_ends_in_the_watchdogs_report",
+        &[("LOCKORDER_WATCHDOG", "0.3")],
+    );
+    assert_eq!(run.status.code(), Some(lockorder::watchdog::EXIT_STATUS), "{run:?}");
+    let report = &run.stderr;
+    assert!(report.contains("task ") && report.contains("has waited"), "{report}");
+    assert!(report.contains("to lock watched-root"), "{report}");
+    assert!(report.contains("watched-root is held by a thread or task that is not waiting"), "{report}");
+}
+
 /// Armed with a timeout no short wait reaches, contended and nested locks
 /// (four threads, two locks in one order) run to the end without a word.
 #[test]
