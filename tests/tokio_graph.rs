@@ -22,7 +22,7 @@ fn a_lock_made_a_node_under_a_switch_leaves_the_graph() {
         // order would then wait in it instead of the graph).
         *inner.lock().await += 1;
         let holder = {
-            let (outer, inner, other) = (outer.clone(), inner.clone(), other.clone());
+            let (outer, inner) = (outer.clone(), inner.clone());
             tokio::spawn(async move {
                 let mut held = outer.lock().await;
                 // A new order: `outer` becomes a node of the graph.

@@ -139,6 +139,7 @@ fn a_task_waiting_for_a_tokio_lock_it_holds_ends_in_the_watchdogs_report() {
 /// wait, where and for which lock, and ends the process.
 #[cfg(feature = "tokio")]
 #[test]
+#[expect(clippy::await_holding_invalid_type, reason = "the bug under test")]
 fn a_root_awaiting_a_task_that_wants_its_std_lock_ends_in_the_watchdogs_report() {
     if is_child() {
         let rt = ::tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();

@@ -188,6 +188,7 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// An `async` block, not an `async fn`: the block keeps `checked` in
     /// place, where an `async fn` would keep its argument and a copy.
+    #[allow(clippy::manual_async_fn)]
     pub(super) fn lock_checked<'a>(&'a self, mut checked: Checked<'a>) -> impl Future<Output = MutexGuard<'a, T>> + 'a {
         async move {
             checked.poll();

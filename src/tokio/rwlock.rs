@@ -201,6 +201,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// An `async` block, not an `async fn`: the block keeps `checked` in
     /// place, where an `async fn` would keep its argument and a copy.
+    #[allow(clippy::manual_async_fn)]
     pub(super) fn read_checked<'a>(
         &'a self,
         mut checked: Checked<'a>,
@@ -312,6 +313,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// An `async` block, not an `async fn`: the block keeps `checked` in
     /// place, where an `async fn` would keep its argument and a copy.
+    #[allow(clippy::manual_async_fn)]
     pub(super) fn write_checked<'a>(
         &'a self,
         mut checked: Checked<'a>,
