@@ -49,7 +49,10 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Inbox {
     fn take_released(&self) -> Vec<LockId> {
-        if self.pending.swap(false, Ordering::Acquire) {
+        // A load first: a new lock taken under one held lock looks here
+        // each time, and nothing waits there almost always; a swap would
+        // be a write, and a locked instruction, each time.
+        if self.pending.load(Ordering::Relaxed) && self.pending.swap(false, Ordering::Acquire) {
             std::mem::take(&mut *locked(&self.released))
         } else {
             Vec::new()
