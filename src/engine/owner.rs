@@ -387,14 +387,26 @@ pub(crate) fn acquired_async(id: LockId) -> u64 {
     if let Some((slot, seen)) = current_slot() {
         // SAFETY: this thread polls the task `running`, whose slot is
         // installed (its set is the thread's).
-        unsafe { slot.entries() }.push(entry);
-        // Up to date if it was: this change is in the held set too.
-        let version = slot.changed();
-        if version == seen + 1 {
-            set_seen(version);
-        }
+        unsafe { push_to_slot(slot, seen, entry) };
     }
     running
+}
+
+/// Adds `entry`, which the held set has too, to the installed slot, which
+/// the held set holds at version `seen`: the held set stays up to date if
+/// it was.
+///
+/// # Safety
+///
+/// As [`TaskSlot::entries`]: this thread polls the slot's task.
+#[inline]
+unsafe fn push_to_slot(slot: &TaskSlot, seen: u64, entry: HeldEntry) {
+    // SAFETY: the caller's contract.
+    unsafe { slot.entries() }.push(entry);
+    let version = slot.changed();
+    if version == seen + 1 {
+        set_seen(version);
+    }
 }
 
 /// The fast path of an async acquisition by the tokio task running here
@@ -412,9 +424,7 @@ pub(super) fn push_async(t: &ThreadState, running: u64, entry: HeldEntry) -> boo
     }
     // SAFETY: this thread polls the task `running` (tokio's current task
     // id), whose slot is installed.
-    unsafe { slot.entries() }.push(entry);
-    // This change is in the held set too.
-    set_seen(slot.changed());
+    unsafe { push_to_slot(slot, seen, entry) };
     true
 }
 

@@ -51,12 +51,10 @@ pub(crate) struct Checked<'a> {
     access: Access,
     /// The nesting level asked for (`lock_nested`), `0` otherwise.
     subclass: u8,
-    /// Whether it was checked at the call, against the held set of hash
-    /// `chain` (an `Option` would take a word more, in every future).
-    #[cfg(lockorder_tracking)]
-    checked: bool,
     #[cfg(lockorder_tracking)]
     site: &'static Location<'static>,
+    /// The hash of the held set it was checked against at the call (`0`
+    /// for an owned acquisition, which is not checked there).
     #[cfg(lockorder_tracking)]
     chain: u64,
     /// The watchdog's key of the wait, `0` when it is not armed (or the
@@ -73,7 +71,7 @@ impl<'a> Checked<'a> {
         #[cfg(lockorder_tracking)]
         {
             let (state, info) = (&self.tracker.state, &self.tracker.info);
-            let chain = self.checked.then_some(self.chain);
+            let chain = (!self.access.owned()).then_some(self.chain);
             engine::recheck(state, info, (self.access, self.subclass), self.site, chain);
             if engine::watchdog::armed() {
                 self.wait = engine::watchdog::begin(state.id(), info, self.access, self.site);
@@ -132,9 +130,9 @@ impl LockTracker {
         #[cfg(lockorder_tracking)]
         {
             // Not a closure: the check's `#[track_caller]` must see the caller.
-            let checked = !access.owned();
-            let chain = if checked { engine::check(&self.state, &self.info, access, subclass) } else { 0 };
-            Checked { tracker: self, access, subclass, checked, site: Location::caller(), chain, wait: 0 }
+            debug_assert!(!access.owned(), "an owned acquisition is not checked at the call: `owned_task`");
+            let chain = engine::check(&self.state, &self.info, access, subclass);
+            Checked { tracker: self, access, subclass, site: Location::caller(), chain, wait: 0 }
         }
         #[cfg(not(lockorder_tracking))]
         Checked { tracker: self, access, subclass }
@@ -146,7 +144,7 @@ impl LockTracker {
     pub(crate) fn owned_task(&self, access: Access, site: &'static std::panic::Location<'static>) -> Checked<'_> {
         debug_assert!(access.owned());
         #[cfg(lockorder_tracking)]
-        return Checked { tracker: self, access, subclass: 0, checked: false, site, chain: 0, wait: 0 };
+        return Checked { tracker: self, access, subclass: 0, site, chain: 0, wait: 0 };
         #[cfg(not(lockorder_tracking))]
         Checked { tracker: self, access, subclass: 0 }
     }
