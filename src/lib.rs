@@ -67,10 +67,10 @@
 //!   for parking_lot's `Mutex`, `FairMutex`, `RwLock`, `ReentrantMutex`,
 //!   `Condvar` and `Once`.
 //! - `tokio`: `lockorder::tokio`, drop-ins for `tokio::sync::{Mutex,
-//!   RwLock}`, locks held per task (the task tokio polls, found by its id:
-//!   plain `tokio::spawn` works), reports of blocking locks held across an
-//!   `.await`, and `scope`, `spawn` and `spawn_local` for reports at the
-//!   suspension itself.
+//!   RwLock, OnceCell}`, locks held per task (the task tokio polls, found
+//!   by its id: plain `tokio::spawn` works), reports of blocking locks held
+//!   across an `.await`, and `scope`, `spawn` and `spawn_local` for reports
+//!   at the suspension itself.
 //!
 //! # Configuration
 //!

@@ -41,6 +41,7 @@ fn wrappers_have_the_size_of_the_wrapped_lock_without_tracking() {
     same_size!(
         lockorder::tokio::Mutex<u64> => tokio::sync::Mutex<u64>,
         lockorder::tokio::RwLock<String> => tokio::sync::RwLock<String>,
+        lockorder::tokio::OnceCell<String> => tokio::sync::OnceCell<String>,
         lockorder::tokio::Scoped<std::future::Ready<[u8; 40]>> => std::future::Ready<[u8; 40]>,
     );
     #[cfg(feature = "parking_lot")]

@@ -134,6 +134,11 @@ pub(crate) enum Access {
     /// (`write_owned`).
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     AsyncWriteOwned,
+    /// The initialization of an async once-cell (`get_or_init`): exclusive
+    /// while the initializer runs, and the tasks that ask meanwhile wait
+    /// without blocking their threads.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    AsyncOnce,
     /// A wait for a pseudo-lock (see `tracked::pseudo`): joining a thread,
     /// receiving from a channel, waiting on a condvar. Held only for the
     /// wait itself.
@@ -149,7 +154,7 @@ pub(crate) enum Access {
 
 impl Access {
     /// Every access, in declaration order: `ALL[a as usize] == a`.
-    pub(super) const ALL: [Access; 16] = [
+    pub(super) const ALL: [Access; 17] = [
         Access::Lock,
         Access::Read,
         Access::Write,
@@ -163,6 +168,7 @@ impl Access {
         Access::AsyncLockOwned,
         Access::AsyncReadOwned,
         Access::AsyncWriteOwned,
+        Access::AsyncOnce,
         Access::Wait,
         Access::Run,
         Access::Complete,
@@ -174,7 +180,7 @@ impl Access {
     /// whichever owner's set is installed (see `hooks::release`).
     #[inline(always)]
     pub(super) const fn excludes_other_owners(self) -> bool {
-        matches!(self, Access::Lock | Access::Write | Access::Once | Access::Wait | Access::Run)
+        matches!(self, Access::Lock | Access::Write | Access::Once | Access::AsyncOnce | Access::Wait | Access::Run)
     }
 
     /// The verb reports use for this access.
@@ -184,6 +190,7 @@ impl Access {
             Access::Read => "read",
             Access::Write => "write",
             Access::Once => "init",
+            Access::AsyncOnce => "async init",
             Access::Reentrant => "reentrant lock",
             Access::ReadRecursive => "recursive read",
             Access::Upgradable => "upgradable read",
@@ -204,6 +211,7 @@ impl Access {
             Access::Read | Access::AsyncRead | Access::AsyncReadOwned => Some("read_nested"),
             Access::Write | Access::AsyncWrite | Access::AsyncWriteOwned => Some("write_nested"),
             Access::Once
+            | Access::AsyncOnce
             | Access::ReadRecursive
             | Access::Upgradable
             | Access::Wait
@@ -255,6 +263,7 @@ impl Access {
                 | Access::AsyncLockOwned
                 | Access::AsyncReadOwned
                 | Access::AsyncWriteOwned
+                | Access::AsyncOnce
                 | Access::Run
         )
     }

@@ -1,12 +1,14 @@
-//! Tracked drop-ins for [`tokio::sync::Mutex`] and [`tokio::sync::RwLock`],
-//! lock tracking per async task, and reports of blocking locks held across
-//! an `.await`.
+//! Tracked drop-ins for [`tokio::sync::Mutex`], [`tokio::sync::RwLock`]
+//! and [`tokio::sync::OnceCell`], lock tracking per async task, and reports
+//! of blocking locks held across an `.await`.
 //!
-//! Swap `use tokio::sync::{Mutex, RwLock}` for
-//! `use lockorder::tokio::{Mutex, RwLock}`: the signatures are tokio's
-//! (`lock().await`, `try_lock`, `lock_owned`, `blocking_lock`, the guards'
-//! `map` and `downgrade`, ..), except that the owned guards need
-//! `T: 'static`.
+//! Swap `use tokio::sync::{Mutex, OnceCell, RwLock}` for
+//! `use lockorder::tokio::{Mutex, OnceCell, RwLock}`: the signatures are
+//! tokio's (`lock().await`, `try_lock`, `lock_owned`, `blocking_lock`, the
+//! guards' `map` and `downgrade`, `get_or_init(..).await`, ..), except that
+//! the owned guards need `T: 'static`. A [`OnceCell`]'s initialization is
+//! an acquisition of the cell, held while the initializer runs: the tasks
+//! that ask meanwhile wait for it.
 //!
 //! # Orders between async locks
 //!
@@ -153,6 +155,7 @@
 
 mod mutex;
 mod mutex_guard;
+mod once_cell;
 mod owned;
 mod owned_mutex_guard;
 mod owned_rwlock_read_guard;
@@ -166,6 +169,7 @@ mod spawn;
 
 pub use self::mutex::Mutex;
 pub use self::mutex_guard::{MappedMutexGuard, MutexGuard};
+pub use self::once_cell::{OnceCell, SetError};
 pub use self::owned_mutex_guard::{OwnedMappedMutexGuard, OwnedMutexGuard};
 pub use self::owned_rwlock_read_guard::OwnedRwLockReadGuard;
 pub use self::owned_rwlock_write_guard::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard};
