@@ -128,6 +128,10 @@ mod tokio_types {
     assert_impl!(ours::OwnedRwLockWriteGuard<u32>: Send Sync);
     assert_impl!(ours::OwnedRwLockMappedWriteGuard<u32>: Send Sync);
 
+    assert_impl!(ours::OnceCell<u32>: Send Sync);
+    assert_not_impl!(ours::OnceCell<Cell<u32>>: Sync);
+    assert_not_impl!(ours::OnceCell<Rc<u32>>: Send);
+
     // The futures of the acquisitions are `Send`, so tasks holding these
     // guards across awaits can be spawned; and a scope is as `Send` as its
     // future.
@@ -140,10 +144,17 @@ mod tokio_types {
     fn owned_future(m: std::sync::Arc<ours::Mutex<u32>>) -> impl Future + Send {
         m.lock_owned()
     }
+    fn init_future(cell: &'static ours::OnceCell<u32>) -> impl Future + Send {
+        cell.get_or_init(|| async { 1 })
+    }
+    fn try_init_future(cell: &'static ours::OnceCell<u32>) -> impl Future + Send {
+        cell.get_or_try_init(|| async { Ok::<_, ()>(1) })
+    }
     assert_impl!(ours::Scoped<std::future::Ready<u32>>: Send Sync Unpin);
     assert_not_impl!(ours::Scoped<std::future::Ready<Rc<u32>>>: Send);
 
     // tokio's own, for comparison.
     assert_impl!(tokio::sync::MutexGuard<'static, u32>: Send Sync);
     assert_not_impl!(tokio::sync::RwLockReadGuard<'static, Cell<u32>>: Send);
+    assert_not_impl!(tokio::sync::OnceCell<Cell<u32>>: Sync);
 }
