@@ -31,7 +31,7 @@ export RUST_BACKTRACE=0
 # The subset; `cfg(miri)` shortens the loops of the tests that have many
 # rounds, and `#[cfg_attr(miri, ignore = ..)]` skips, with the reason, the
 # few tests Miri cannot run or runs too slowly.
-TESTS=(guards condvar once parked parking_lot try_lock poison send_guards tokio tokio_plain tokio_policy tokio_graph joins channels)
+TESTS=(guards condvar once parked parking_lot try_lock poison send_guards tokio tokio_plain tokio_policy tokio_graph tokio_once_cell joins channels)
 args=(--lib)
 for t in "${TESTS[@]}"; do args+=(--test "$t"); done
 

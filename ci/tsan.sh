@@ -36,7 +36,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/tsan"
 # Violations are panics that the tests catch; no backtrace printing.
 export RUST_BACKTRACE=0
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}"
-TESTS=(parked once condvar guards try_lock poison send_guards parking_lot tokio tokio_plain tokio_policy tokio_graph scenarios classes policy retired teardown joins channels)
+TESTS=(parked once condvar guards try_lock poison send_guards parking_lot tokio tokio_plain tokio_policy tokio_graph tokio_once_cell scenarios classes policy retired teardown joins channels)
 args=(--lib)
 for t in "${TESTS[@]}"; do args+=(--test "$t"); done
 
