@@ -132,6 +132,34 @@ fn a_task_waiting_for_a_tokio_lock_it_holds_ends_in_the_watchdogs_report() {
     assert!(report.contains("*** DEADLOCK: task "), "{report}");
 }
 
+/// The classic once-cell bug, in async code: an initializer that asks for
+/// its own cell. The graph does not judge it (as for a tokio lock, another
+/// future of the task might be the initializer); the watchdog sees the
+/// wait for the cell last, and that its task runs the cell's initializer.
+#[cfg(feature = "tokio")]
+#[test]
+fn an_initializer_asking_for_its_own_tokio_cell_ends_in_the_watchdogs_report() {
+    if is_child() {
+        static CELL: lockorder::tokio::OnceCell<u32> = lockorder::tokio::OnceCell::const_new_named("watched-cell");
+        let rt = ::tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            ::tokio::spawn(async { CELL.get_or_init(|| async { *CELL.get_or_init(|| async { 1 }).await + 1 }).await })
+                .await
+                .unwrap();
+        });
+        unreachable!("the task waits for good");
+    }
+    let run = run_child(
+        "an_initializer_asking_for_its_own_tokio_cell_ends_in_the_watchdogs_report",
+        &[("LOCKORDER_WATCHDOG", "0.3")],
+    );
+    assert_eq!(run.status.code(), Some(lockorder::watchdog::EXIT_STATUS), "{run:?}");
+    let report = &run.stderr;
+    assert!(report.contains("to async init watched-cell"), "{report}");
+    assert!(report.contains("holding watched-cell"), "{report}");
+    assert!(report.contains("*** DEADLOCK: task "), "{report}");
+}
+
 /// A multi-thread runtime's root (a `#[tokio::main]` body) holds a std
 /// guard while it awaits a task that wants the lock: the task blocks its
 /// worker for good and the root never wakes. The graph does not see it (the
