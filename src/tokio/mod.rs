@@ -24,10 +24,12 @@
 //! successful `try_lock` makes the lock held without ordering it.
 //!
 //! What is not judged: an async acquisition of a lock the task already
-//! holds through an async guard. The held set knows the task, not the
+//! holds through an async guard (or a `get_or_init` of a cell whose
+//! initializer the task runs). The held set knows the task, not the
 //! future, and another future of the task (`join!`, `select!`,
 //! `FuturesUnordered`) may be the holder, which goes on and lets go: the
-//! everyday use of an async mutex. (On a plain thread, `blocking_lock` of a
+//! everyday use of an async mutex. The watchdog reports such a wait if it
+//! lasts (see [`watchdog`](crate::watchdog)). (On a plain thread, `blocking_lock` of a
 //! tokio lock the thread holds is reported as a re-acquisition.) Owned
 //! acquisitions (`lock_owned`, ..) are checked when first polled, by the
 //! task that polls them, as their futures are often spawned.
