@@ -55,6 +55,7 @@ fn abba_between_two_tasks_is_reported_before_the_task_waits() {
             let a = Arc::new(Mutex::new_named("a", 0));
             let b = Arc::new(RwLock::new_named("b", 0));
             let (a2, b2) = (a.clone(), b.clone());
+            let first_spawn = line!() + 1;
             spawn(async move {
                 let _a = a2.lock().await;
                 yield_now().await;
@@ -65,6 +66,7 @@ fn abba_between_two_tasks_is_reported_before_the_task_waits() {
             // This task holds `a` while the other asks for it: had the
             // report come after the wait, the other task would hang.
             let _held = a.clone().lock_owned().await;
+            let second_spawn = line!() + 1;
             let other = spawn(async move {
                 let _b = b.read().await;
                 let _a = a.lock().await; // b -> a
@@ -73,6 +75,10 @@ fn abba_between_two_tasks_is_reported_before_the_task_waits() {
             assert!(is_inversion(&report), "{flavor}:\n{report}");
             assert_cycle(&report, &["a", "b"]);
             assert!(report.contains("tests/tokio.rs"), "{flavor}: sites are the lock() calls:\n{report}");
+            // Both tasks are named with where they were spawned.
+            let first = format!(" (spawned at {}:{first_spawn}:", file!());
+            let second = format!(" (spawned at {}:{second_spawn}:", file!());
+            assert!(report.contains(&first) && report.contains(&second), "{flavor}:\n{report}");
         }));
     }
 }
@@ -343,19 +349,22 @@ fn a_send_blocking_guard_held_across_an_await_in_a_spawned_task_is_reported() {
     for flavor in RUNTIMES {
         let rt = runtime(flavor);
         let spin = Arc::new(common::SpinMutex::new_named("spin", 0));
-        let task = rt.block_on({
+        let (spawn_line, task) = rt.block_on({
             let spin = spin.clone();
             async move {
-                spawn(async move {
+                let spawn_line = line!() + 1;
+                let task = spawn(async move {
                     let mut guard = spin.lock();
                     yield_now().await;
                     *guard += 1;
-                })
-                .await
+                });
+                (spawn_line, task.await)
             }
         });
         let report = report_of_task(task);
         assert!(report.contains("held across await: spin"), "{flavor}:\n{report}");
+        let spawned_at = format!(" (spawned at {}:{spawn_line}:", file!());
+        assert!(report.contains(&spawned_at), "{flavor}:\n{report}");
         assert!(!spin.is_locked(), "{flavor}: the panicking task released the lock");
     }
 }
@@ -596,4 +605,43 @@ fn a_pending_owned_acquisition_dropped_with_the_last_arc_frees_the_lock_last() {
     assert!(pending.as_mut().poll(&mut cx).is_pending());
     drop(held);
     drop(pending);
+}
+
+/// The spawn site is in the violation's data, not only in its text: a task
+/// spawned through lockorder has it, one spawned by a plain `tokio::spawn`
+/// has none (tokio does not tell it).
+#[test]
+fn a_violation_knows_where_a_task_spawned_through_lockorder_was_spawned() {
+    let _global = common::global_state();
+    let seen = common::collect_violations("spawn-site");
+    let rt = Builder::new_multi_thread().worker_threads(2).thread_name("spawn-site").build().unwrap();
+    let mut spawn_lines = Vec::new();
+    for through_lockorder in [true, false] {
+        let a = Arc::new(Mutex::new_named("site-a", ()));
+        let b = Arc::new(Mutex::new_named("site-b", ()));
+        rt.block_on(async {
+            let (a1, b1) = (a.clone(), b.clone());
+            ::tokio::spawn(async move {
+                let _a = a1.lock().await;
+                let _b = b1.lock().await;
+            })
+            .await
+            .unwrap();
+            let inversion = async move {
+                let _b = b.lock().await;
+                let _a = a.lock().await;
+            };
+            let line = line!() + 1;
+            let joined = if through_lockorder { spawn(inversion).await } else { ::tokio::spawn(inversion).await };
+            assert!(joined.is_err(), "the inversion panics its task");
+            spawn_lines.push(line);
+        });
+    }
+    let violations = common::take_violations(&seen);
+    assert_eq!(violations.len(), 2, "{violations:?}");
+    let site = violations[0].task_spawned_at().expect("spawned through lockorder");
+    assert_eq!((site.file(), site.line()), (file!(), spawn_lines[0]));
+    assert!(violations[0].task().is_some());
+    assert_eq!(violations[1].task_spawned_at(), None);
+    assert!(violations[1].task().is_some());
 }

@@ -49,7 +49,7 @@ pub(super) struct EdgeRecord {
     pub(super) accesses: (Access, Access),
     pub(super) thread: Arc<str>,
     /// The tokio task that made the edge, if a task did.
-    pub(super) task: Option<u64>,
+    pub(super) task: Option<crate::report::TaskName>,
     pub(super) trace: Arc<Trace>,
 }
 

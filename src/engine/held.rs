@@ -142,7 +142,7 @@ pub(super) fn completion_key(id: LockId) -> u64 {
 pub(super) fn held_edges(
     entries: &[HeldEntry],
     to_site: Option<&'static Location<'static>>,
-    (thread, task): (&std::sync::Arc<str>, Option<u64>),
+    (thread, task): (&std::sync::Arc<str>, Option<crate::report::TaskName>),
     trace: &std::sync::Arc<crate::report::Trace>,
 ) -> Vec<crate::report::Edge> {
     entries

@@ -2,7 +2,13 @@
 //! polled (by its id), or the thread itself.
 
 #[cfg(feature = "tokio")]
+use std::cell::Cell;
+#[cfg(feature = "tokio")]
 use std::hash::Hasher;
+#[cfg(feature = "tokio")]
+use std::panic::Location;
+
+use crate::report::TaskName;
 
 /// Set in `ThreadState::owner` while the thread's own stashed set holds a
 /// blocking lock: every acquisition of a task here then takes the cold
@@ -42,10 +48,28 @@ fn task_key(id: tokio::task::Id) -> u64 {
     number.0 & !ROOT_WAITS
 }
 
-/// The running task, if any, as reports name it.
-pub(super) fn running_task() -> Option<u64> {
+#[cfg(feature = "tokio")]
+thread_local! {
+    /// Where the task being polled here was spawned, if it was spawned
+    /// through lockorder (`lockorder::tokio::spawn`): set by its scope
+    /// around each poll (see `task::TaskHeld::enter`).
+    static SPAWNED_AT: Cell<Option<&'static Location<'static>>> = const { Cell::new(None) };
+}
+
+/// Names `site` as where the task polled here now was spawned (`None`: not
+/// known); what was named before comes back, to be named again when the
+/// poll ends.
+#[cfg(feature = "tokio")]
+pub(super) fn name_spawn_site(site: Option<&'static Location<'static>>) -> Option<&'static Location<'static>> {
+    SPAWNED_AT.try_with(|s| s.replace(site)).ok().flatten()
+}
+
+/// The running task, if any, as reports name it (slow path only).
+pub(super) fn running_task() -> Option<TaskName> {
     #[cfg(feature = "tokio")]
-    return Some(running()).filter(|&key| key != 0);
+    return Some(running())
+        .filter(|&key| key != 0)
+        .map(|id| TaskName { id, spawned_at: SPAWNED_AT.try_with(Cell::get).ok().flatten() });
     #[cfg(not(feature = "tokio"))]
     None
 }

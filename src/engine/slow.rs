@@ -221,7 +221,7 @@ fn inspect(t: &ThreadState, state: &LockState, attempt: &Attempt) -> Inspected {
     }
     let broken_cycles = registry::broken_cycles();
     let (found, skipped) = match record_instance_orders(t, state, id, attempt, broken_cycles) {
-        Orders::Refused(found) => return Inspected { id, found: Some(found), learn_chain: false },
+        Orders::Refused(found) => return Inspected { id, found: Some(*found), learn_chain: false },
         Orders::Recorded { skipped } => (record_class_orders(t, id, attempt, broken_cycles), skipped),
     };
     let learn_chain = previous.is_none() && !skipped;
@@ -257,8 +257,9 @@ enum Orders {
     /// Every order is recorded, but those `skipped`: refused earlier by a
     /// cycle that still stands, and reported then.
     Recorded { skipped: bool },
-    /// An order closes a cycle not reported yet.
-    Refused(Found),
+    /// An order closes a cycle not reported yet (boxed: a report is large,
+    /// and rare).
+    Refused(Box<Found>),
 }
 
 /// Whether this thread remembers `from -> to` refused by a cycle that
@@ -346,7 +347,7 @@ fn record_instance_orders(
         let this = this_acquisition(source.lock, &source, *attempt);
         cycle(t, ViolationKind::LockOrderInversion, path, this, key)
     });
-    Orders::Refused(Found { violation, learn: Learn::Refusal(refusal) })
+    Orders::Refused(Box::new(Found { violation, learn: Learn::Refusal(refusal) }))
 }
 
 /// Records the class order of every held lock into the acquired one's

@@ -28,9 +28,10 @@ use super::held::{held_edges, held_locks_of, HeldEntry};
 use super::id::LockId;
 use super::moved::hold;
 use super::owner::{self, SavedOwner};
+use super::running;
 use super::state::{LockState, IN_GRAPH};
 use super::thread::{thread_name, Suspended, THREAD};
-use crate::report::{self, Trace, Violation, ViolationKind};
+use crate::report::{self, TaskName, Trace, Violation, ViolationKind};
 
 /// What a task shares with guards dropped away from it, and with its
 /// waker.
@@ -151,6 +152,9 @@ pub(super) fn apply_released() {
 pub(crate) struct TaskHeld {
     entries: Vec<HeldEntry>,
     inbox: Arc<Inbox>,
+    /// Where the task was spawned, if it was through lockorder: reports
+    /// made while it is polled name it.
+    spawned_at: Option<&'static Location<'static>>,
 }
 
 /// A task's held set installed in the thread's; dropping it puts the
@@ -160,9 +164,16 @@ pub(crate) struct Entered<'a> {
     saved: Vec<HeldEntry>,
     owner: Option<SavedOwner>,
     previous: Option<Arc<Inbox>>,
+    /// The spawn site named before this set's, when this set names one.
+    previous_site: Option<Option<&'static Location<'static>>>,
 }
 
 impl TaskHeld {
+    /// The set of a task spawned at `site`.
+    pub(crate) fn spawned_at(site: &'static Location<'static>) -> Self {
+        TaskHeld { spawned_at: Some(site), ..TaskHeld::default() }
+    }
+
     pub(crate) fn inbox(&self) -> &Arc<Inbox> {
         &self.inbox
     }
@@ -187,7 +198,9 @@ impl TaskHeld {
             .ok()?;
         let previous = CURRENT.try_with(|c| c.replace(Some(self.inbox.clone()))).ok().flatten();
         let _ = AWAIT_TRACE.try_with(|t| t.borrow_mut().take());
-        Some(Entered { task: self, saved, owner: Some(owner), previous })
+        // A scope inside a spawned task's keeps the spawn site named.
+        let previous_site = self.spawned_at.map(|site| running::name_spawn_site(Some(site)));
+        Some(Entered { task: self, saved, owner: Some(owner), previous, previous_site })
     }
 
     /// After a poll that returned `Pending`: reports the blocking locks the
@@ -213,7 +226,9 @@ impl TaskHeld {
             return;
         }
         let trace = trace.unwrap_or_else(report::capture_raw);
-        let violation = held_across_await(&fresh, &self.entries, &trace, boundary);
+        // The poll is over: the spawn site is this set's to name.
+        let task = running::running_task().map(|task| TaskName { spawned_at: self.spawned_at, ..task });
+        let violation = held_across_await(&fresh, &self.entries, &trace, (boundary, task));
         let _untracked = Suspended::new();
         report::raise(violation, super::thread::exiting());
     }
@@ -233,6 +248,9 @@ impl Drop for Entered<'_> {
     fn drop(&mut self) {
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|c| c.replace(previous));
+        if let Some(site) = self.previous_site.take() {
+            running::name_spawn_site(site);
+        }
         let task = &mut *self.task;
         let saved = &mut self.saved;
         let owner = self.owner.take();
@@ -280,7 +298,7 @@ fn held_across_await(
     fresh: &[HeldEntry],
     held: &[HeldEntry],
     trace: &backtrace::Backtrace,
-    boundary: usize,
+    (boundary, task): (usize, Option<TaskName>),
 ) -> Violation {
     let thread = thread_name();
     // The frames under the scope's `poll` are the executor's.
@@ -288,7 +306,7 @@ fn held_across_await(
     let await_frames = frames.iter().position(|f| f.symbol_address() as usize == boundary).unwrap_or(frames.len());
     let frames = &frames[..await_frames];
     let trace = Arc::new(Trace::from_raw(backtrace::Backtrace::from(frames.to_vec())));
-    let edges = held_edges(fresh, None, (&thread, super::thread::running_task()), &trace);
+    let edges = held_edges(fresh, None, (&thread, task), &trace);
     // Once per lock site and await site, for `Warn`.
     let mut hasher = DefaultHasher::new();
     "held across await".hash(&mut hasher);

@@ -61,7 +61,7 @@ pub(crate) enum Action {
 struct Wait {
     /// The waiter's thread, and its task if a task waits.
     thread: Arc<str>,
-    task: Option<u64>,
+    task: Option<crate::report::TaskName>,
     id: LockId,
     lock: LockInfo,
     access: Access,
@@ -101,7 +101,7 @@ impl Wait {
     /// `thread `x`` or `task 3 on thread `x``.
     fn waiter(&self) -> String {
         match self.task {
-            Some(task) => format!("task {task} on thread `{}`", self.thread),
+            Some(task) => format!("{task} on thread `{}`", self.thread),
             None => format!("thread `{}`", self.thread),
         }
     }

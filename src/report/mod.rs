@@ -20,6 +20,8 @@ pub use self::policy::{
 pub(crate) use self::policy::{raise, wanted};
 #[cfg(all(lockorder_tracking, feature = "tokio"))]
 pub(crate) use self::violation::Suspension;
+#[cfg(lockorder_tracking)]
+pub(crate) use self::violation::TaskName;
 pub use self::violation::{Edge, HeldLock, Violation, ViolationKind};
 pub(crate) use self::warned::len as warned_len;
 pub(crate) use self::warned::to_stderr;

@@ -61,7 +61,7 @@ pub struct Edge {
     pub(crate) to_acquired_at: &'static Location<'static>,
     pub(crate) thread: Arc<str>,
     /// The tokio task that made the acquisition, if a task did.
-    pub(crate) task: Option<u64>,
+    pub(crate) task: Option<TaskName>,
     pub(crate) trace: Arc<Trace>,
 }
 
@@ -95,7 +95,18 @@ impl Edge {
     /// `tokio::task::Id` displays it), or `None` if it was made outside any
     /// task (a plain thread, or the root future of a `block_on`).
     pub fn task(&self) -> Option<u64> {
-        self.task
+        self.task.map(|task| task.id)
+    }
+
+    /// Where the tokio task that made the acquisition was spawned, if a
+    /// task did and it was spawned by [`lockorder::tokio::spawn`] or
+    /// [`spawn_local`] (a plain `tokio::spawn` does not tell).
+    ///
+    /// [`lockorder::tokio::spawn`]: crate::tokio::spawn
+    /// [`spawn_local`]: crate::tokio::spawn_local
+    #[cfg(feature = "tokio")]
+    pub fn task_spawned_at(&self) -> Option<&'static Location<'static>> {
+        self.task.and_then(|task| task.spawned_at)
     }
 
     /// Who made the acquisition, as reports say it: "thread `main`" or
@@ -186,7 +197,7 @@ pub struct Violation {
     edges: Vec<Edge>,
     held: Vec<HeldLock>,
     thread: Arc<str>,
-    task: Option<u64>,
+    task: Option<TaskName>,
     /// For a blocking lock held by a suspended task while another runs on
     /// its thread: who holds it and who runs next.
     pub(super) suspension: Option<Box<Suspension>>,
@@ -219,17 +230,36 @@ pub(crate) struct Suspension {
     pub(crate) contended: bool,
 }
 
+/// A tokio task as reports name it: "task 12", and "(spawned at ..)" when
+/// it was spawned through lockorder, which kept the spawn's location.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TaskName {
+    /// The number `tokio::task::Id` displays.
+    pub(crate) id: u64,
+    pub(crate) spawned_at: Option<&'static Location<'static>>,
+}
+
+impl fmt::Display for TaskName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {}", self.id)?;
+        match self.spawned_at {
+            Some(site) => write!(f, " (spawned at {site})"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// "thread `main`" or "task 12 on thread `worker`".
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Who<'a> {
     thread: &'a str,
-    task: Option<u64>,
+    task: Option<TaskName>,
 }
 
 impl fmt::Display for Who<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.task {
-            Some(task) => write!(f, "task {task} on thread `{}`", self.thread),
+            Some(task) => write!(f, "{task} on thread `{}`", self.thread),
             None => write!(f, "thread `{}`", self.thread),
         }
     }
@@ -373,7 +403,14 @@ impl Violation {
     /// The id of the tokio task that tried the acquisition, if a task did
     /// (see [`Edge::task`]).
     pub fn task(&self) -> Option<u64> {
-        self.task
+        self.task.map(|task| task.id)
+    }
+
+    /// Where the tokio task that tried the acquisition was spawned, when
+    /// known (see [`Edge::task_spawned_at`]).
+    #[cfg(feature = "tokio")]
+    pub fn task_spawned_at(&self) -> Option<&'static Location<'static>> {
+        self.task.and_then(|task| task.spawned_at)
     }
 
     /// Who tried the acquisition, as reports say it.

@@ -48,7 +48,10 @@
 //!
 //! [`spawn`], [`spawn_local`] and [`scope`] remain as the precise mode:
 //! they report a blocking lock held across an `.await` at the suspension
-//! itself, with the stack of the await.
+//! itself, with the stack of the await, and reports name a task spawned by
+//! [`spawn`] or [`spawn_local`] with where it was spawned ("task 12
+//! (spawned at src/main.rs:40:5) on thread `tokio-runtime-worker`"), which
+//! tokio does not tell for a plain `tokio::spawn`.
 //!
 //! # Blocking locks held across an `.await`
 //!

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -58,6 +59,11 @@ use crate::tracked::TaskSet;
 /// ```
 pub fn scope<F: Future>(future: F) -> Scoped<F> {
     Scoped { task: TaskSet::default(), future: ManuallyDrop::new(future) }
+}
+
+/// [`scope`] of a task spawned at `site`, which its reports name.
+pub(super) fn scope_spawned_at<F: Future>(future: F, site: &'static Location<'static>) -> Scoped<F> {
+    Scoped { task: TaskSet::spawned_at(site), future: ManuallyDrop::new(future) }
 }
 
 /// The future returned by [`scope`].

@@ -1,13 +1,16 @@
-//! [`spawn`] and [`spawn_local`]: tokio's, with the task in a [`scope`].
+//! [`spawn`] and [`spawn_local`]: tokio's, with the task in a [`scope`](super::scope()).
 
 use std::future::Future;
+use std::panic::Location;
 
 use tokio::task::JoinHandle;
 
-use super::scope;
+use super::scope::scope_spawned_at;
 
 /// [`tokio::spawn`] with the task's locks tracked per task: the future runs
-/// in a [`scope`].
+/// in a [`scope`](super::scope()). Reports name the task with where it was spawned
+/// ("task 12 (spawned at src/main.rs:40:5)"), which a plain `tokio::spawn`
+/// does not tell.
 ///
 /// # Panics
 ///
@@ -34,13 +37,13 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    tokio::spawn(scope(future))
+    tokio::spawn(scope_spawned_at(future, Location::caller()))
 }
 
 /// [`tokio::task::spawn_local`] with the task's locks tracked per task: the
-/// future runs in a [`scope`]. A future holding a `std` or `parking_lot`
-/// guard across an `.await` is not `Send`, so this (or `block_on`) is where
-/// that bug lives.
+/// future runs in a [`scope`](super::scope()), and reports name where it
+/// was spawned. A future holding a `std` or `parking_lot` guard across an
+/// `.await` is not `Send`, so this (or `block_on`) is where that bug lives.
 ///
 /// # Panics
 ///
@@ -63,5 +66,5 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    tokio::task::spawn_local(scope(future))
+    tokio::task::spawn_local(scope_spawned_at(future, Location::caller()))
 }

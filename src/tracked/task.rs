@@ -28,6 +28,18 @@ pub(crate) struct TaskSet {
 }
 
 impl TaskSet {
+    /// The set of a task spawned at `site` (through lockorder's `spawn`),
+    /// which reports made while it is polled name.
+    pub(crate) fn spawned_at(site: &'static std::panic::Location<'static>) -> Self {
+        #[cfg(lockorder_tracking)]
+        return TaskSet { held: TaskHeld::spawned_at(site), waker: None };
+        #[cfg(not(lockorder_tracking))]
+        {
+            let _ = site;
+            TaskSet {}
+        }
+    }
+
     /// Polls `inner` with this task's held set installed, then reports the
     /// blocking locks it holds across an await if it returned `Pending`.
     /// `boundary` is the address of the caller's `poll`, the bottom of the

@@ -77,7 +77,7 @@ impl Violation {
     /// The suspended task of a report made at its suspension.
     fn who_suspended(&self) -> String {
         match self.task {
-            Some(task) => format!("task {task} on thread `{}`", self.thread),
+            Some(task) => format!("{task} on thread `{}`", self.thread),
             None => format!("a task on thread `{}`", self.thread),
         }
     }
