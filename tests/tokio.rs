@@ -17,7 +17,7 @@ use std::time::Duration;
 use ::tokio::runtime::{Builder, Runtime};
 use ::tokio::sync::{oneshot, Notify};
 use ::tokio::task::{yield_now, LocalSet};
-use common::{assert_cycle, is_inversion, is_reacquire, report_of};
+use common::{assert_cycle, is_inversion, is_reacquire, report_of, report_of_task};
 use lockorder::tokio::{scope, spawn, spawn_local, Mutex, RwLock};
 
 /// Both runtimes, each made afresh for every use.
@@ -36,14 +36,6 @@ fn block_on_expecting_report<F: Future>(rt: &Runtime, future: F) -> String {
     match catch_unwind(AssertUnwindSafe(|| rt.block_on(scope(future)))) {
         Ok(_) => panic!("expected a lockorder report, but the future completed"),
         Err(payload) => report_of(payload),
-    }
-}
-
-/// The report a spawned task panicked with.
-fn report_of_task(joined: Result<impl Any, ::tokio::task::JoinError>) -> String {
-    match joined {
-        Ok(_) => panic!("expected the task to panic with a lockorder report, but it completed"),
-        Err(e) => report_of(e.into_panic()),
     }
 }
 

@@ -9,19 +9,11 @@ mod common;
 use std::sync::Arc;
 
 use ::tokio::runtime::{Builder, Runtime};
-use common::{assert_cycle, collect_violations, report_of, take_violations};
+use common::{assert_cycle, collect_violations, report_of_task, take_violations};
 use lockorder::tokio::{Mutex, OnceCell};
 
 fn multi_thread(name: &str) -> Runtime {
     Builder::new_multi_thread().worker_threads(2).thread_name(name).build().unwrap()
-}
-
-/// The report a spawned task panicked with.
-fn report_of_task<T>(joined: Result<T, ::tokio::task::JoinError>) -> String {
-    match joined {
-        Ok(_) => panic!("expected the task to panic with a lockorder report, but it completed"),
-        Err(e) => report_of(e.into_panic()),
-    }
 }
 
 /// One task's initializer takes the mutex (cell -> mutex) and fails, so

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use ::tokio::runtime::{Builder, Runtime};
 use ::tokio::task::{yield_now, LocalSet};
-use common::{assert_cycle, collect_violations, is_reacquire, report_of, take_violations};
+use common::{assert_cycle, collect_violations, is_reacquire, report_of, report_of_task, take_violations};
 use lockorder::tokio::{Mutex, RwLock};
 
 /// Rounds of the consistent-order stress (fewer under Miri).
@@ -26,14 +26,6 @@ fn multi_thread(name: &str) -> Runtime {
 
 fn current_thread() -> Runtime {
     Builder::new_current_thread().build().unwrap()
-}
-
-/// The report a plain spawned task panicked with.
-fn report_of_task<T>(joined: Result<T, ::tokio::task::JoinError>) -> String {
-    match joined {
-        Ok(_) => panic!("expected the task to panic with a lockorder report, but it completed"),
-        Err(e) => report_of(e.into_panic()),
-    }
 }
 
 /// The seed of the async promise, correct code: 50 tasks spawned with

@@ -414,6 +414,15 @@ pub fn report_of(payload: Box<dyn Any + Send>) -> String {
     }
 }
 
+/// The report a spawned tokio task panicked with.
+#[track_caller]
+pub fn report_of_task<T>(joined: Result<T, ::tokio::task::JoinError>) -> String {
+    match joined {
+        Ok(_) => panic!("expected the task to panic with a lockorder report, but it completed"),
+        Err(e) => report_of(e.into_panic()),
+    }
+}
+
 /// Runs `f`, which must raise a violation (under the default `Panic`
 /// policy); returns the report.
 #[track_caller]
