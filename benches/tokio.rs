@@ -95,6 +95,35 @@ macro_rules! switch_rows {
     }};
 }
 
+/// A set once-cell asked for its value in a task, through a helper: it
+/// cannot wait, so lockorder only checks the orders (with nothing held, a
+/// look at the held set's length).
+macro_rules! once_rows {
+    ($group:expr, $rt:expr, $name:literal, $cell:ty) => {{
+        use std::sync::Arc;
+
+        #[inline(never)]
+        async fn get(cell: &$cell) -> u64 {
+            *cell.get_or_init(|| async { 0 }).await
+        }
+
+        let cell = Arc::new(<$cell>::new_with(Some(7)));
+        $group.bench_function(BenchmarkId::new("set", $name), |b| {
+            b.iter_custom(|iters| {
+                let cell = cell.clone();
+                $rt.block_on($rt.spawn(async move {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        black_box(get(black_box(&cell)).await);
+                    }
+                    start.elapsed()
+                }))
+                .unwrap()
+            })
+        });
+    }};
+}
+
 fn tokio_locks(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let mut group = c.benchmark_group("9 tokio Mutex lock().await in a task");
@@ -104,6 +133,10 @@ fn tokio_locks(c: &mut Criterion) {
     let mut group = c.benchmark_group("10 tasks taking turns on a thread");
     switch_rows!(group, &rt, "std", std::sync::Mutex<u64>);
     switch_rows!(group, &rt, "lockorder", lockorder::sync::Mutex<u64>);
+    group.finish();
+    let mut group = c.benchmark_group("11 tokio OnceCell get_or_init().await in a task");
+    once_rows!(group, &rt, "tokio", tokio::sync::OnceCell<u64>);
+    once_rows!(group, &rt, "lockorder", lockorder::tokio::OnceCell<u64>);
     group.finish();
 }
 
