@@ -637,3 +637,55 @@ fn a_violation_knows_where_a_task_spawned_through_lockorder_was_spawned() {
     assert_eq!(violations[1].task_spawned_at(), None);
     assert!(violations[1].task().is_some());
 }
+
+/// A lock released while a task waits for it goes to that task, not to a
+/// newcomer that asks right after the release: the uncontended fast path
+/// (a try before the wait) keeps tokio's first-come order.
+#[test]
+fn a_released_lock_goes_to_the_task_waiting_for_it_not_to_a_newcomer() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let held = order.lock().await;
+        let waiter = ::tokio::spawn({
+            let order = order.clone();
+            async move { order.lock().await.push("waiter") }
+        });
+        // The waiter runs and queues for the lock.
+        yield_now().await;
+        drop(held);
+        // The newcomer asks after the release: the lock is the waiter's.
+        order.lock().await.push("newcomer");
+        waiter.await.unwrap();
+        assert_eq!(*order.lock().await, ["waiter", "newcomer"]);
+    });
+}
+
+/// A task that takes a free lock again and again still spends its
+/// cooperative budget, as with tokio's own locks: it yields now and then,
+/// and another task on its thread gets to run before the loop ends.
+#[test]
+fn free_locks_taken_in_a_loop_spend_the_tasks_budget_and_yield() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let other_ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let looping = ::tokio::spawn({
+            let other_ran = other_ran.clone();
+            async move {
+                let (m, rw) = (Mutex::new(0), RwLock::new(0));
+                for round in 0..10_000 {
+                    *m.lock().await += 1;
+                    let read = *rw.read().await;
+                    *rw.write().await += read;
+                    if other_ran.load(std::sync::atomic::Ordering::Relaxed) {
+                        return Some(round);
+                    }
+                }
+                None
+            }
+        });
+        ::tokio::spawn(async move { other_ran.store(true, std::sync::atomic::Ordering::Relaxed) });
+        let round = looping.await.unwrap();
+        assert!(round.is_some(), "the looping task never yielded to the other");
+    });
+}

@@ -34,6 +34,11 @@
 //! acquisitions (`lock_owned`, ..) are checked when first polled, by the
 //! task that polls them, as their futures are often spawned.
 //!
+//! An acquisition takes the lock as tokio's does, first-come first-served
+//! and spending the task's cooperative budget; one that finds the lock
+//! taken waits through tokio's own future, boxed (one allocation per wait),
+//! which keeps the future of every `lock()` small.
+//!
 //! # Locks belong to the task tokio polls
 //!
 //! Nothing but the `use` lines has to change: every acquisition made while
@@ -171,6 +176,7 @@ mod rwlock_write_guard;
 mod scope;
 mod shared;
 mod spawn;
+mod wait;
 
 pub use self::mutex::Mutex;
 pub use self::mutex_guard::{MappedMutexGuard, MutexGuard};

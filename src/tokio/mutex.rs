@@ -192,7 +192,7 @@ impl<T: ?Sized> Mutex<T> {
     pub(super) fn lock_checked<'a>(&'a self, mut checked: Checked<'a>) -> impl Future<Output = MutexGuard<'a, T>> + 'a {
         async move {
             checked.poll();
-            let inner = self.inner.lock().await;
+            let inner = super::wait::acquire(|| self.inner.try_lock().ok(), || self.inner.lock()).await;
             let token = checked.acquired();
             MutexGuard { inner: TrackedGuard::new(inner, token), lock: LockRef::new(self) }
         }

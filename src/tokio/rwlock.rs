@@ -208,7 +208,7 @@ impl<T: ?Sized> RwLock<T> {
     ) -> impl Future<Output = RwLockReadGuard<'a, T>> + 'a {
         async move {
             checked.poll();
-            let inner = self.inner.read().await;
+            let inner = super::wait::acquire(|| self.inner.try_read().ok(), || self.inner.read()).await;
             let token = checked.acquired();
             RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
         }
@@ -320,7 +320,7 @@ impl<T: ?Sized> RwLock<T> {
     ) -> impl Future<Output = RwLockWriteGuard<'a, T>> + 'a {
         async move {
             checked.poll();
-            let inner = self.inner.write().await;
+            let inner = super::wait::acquire(|| self.inner.try_write().ok(), || self.inner.write()).await;
             let token = checked.acquired();
             RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }
         }
