@@ -309,23 +309,6 @@ impl<'a> HeldToken<'a> {
         self.relock_as(Access::Lock);
     }
 
-    /// [`relock`](Self::relock) with `between` run while the lock is out
-    /// of the held set: a condition variable's wait for its notification,
-    /// whose own mutex is not held during it.
-    #[track_caller]
-    pub(crate) fn relock_after<R>(&mut self, between: impl FnOnce(&'static Location<'static>) -> R) -> R {
-        #[cfg(lockorder_tracking)]
-        {
-            engine::release(&self.tracker.state, self.hold);
-            self.hold = 0;
-            let between = between(Location::caller());
-            self.hold = engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock);
-            between
-        }
-        #[cfg(not(lockorder_tracking))]
-        between(Location::caller())
-    }
-
     /// [`relock`](Self::relock) as `access`: also for a transition that
     /// waits, such as upgrading an upgradable read to a write.
     #[track_caller]
@@ -357,16 +340,27 @@ impl<'a> HeldToken<'a> {
         let _ = access;
     }
 
-    /// Takes the lock out of the held set until [`reacquire_at`]: for a
-    /// guard's `unlocked`, which runs a closure with the lock released.
+    /// Takes the lock out of the held set until [`reacquire_at`] or
+    /// [`resume`]: for a guard's `unlocked`, which runs a closure with the
+    /// lock released, and a condition variable's wait.
     ///
     /// [`reacquire_at`]: Self::reacquire_at
-    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    /// [`resume`]: Self::resume
     pub(crate) fn suspend(&mut self) {
         #[cfg(lockorder_tracking)]
         {
             engine::release(&self.tracker.state, self.hold);
             self.hold = 0;
+        }
+    }
+
+    /// Checks and records the re-acquisition, at the caller, of a mutex
+    /// taken out of the held set by [`suspend`](Self::suspend).
+    #[track_caller]
+    pub(crate) fn resume(&mut self) {
+        #[cfg(lockorder_tracking)]
+        {
+            self.hold = engine::acquire(&self.tracker.state, &self.tracker.info, Access::Lock);
         }
     }
 

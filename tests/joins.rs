@@ -9,7 +9,9 @@ mod common;
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 
-use common::{expect_no_violation, expect_violation, is_inversion, report_of};
+use common::{
+    expect_no_violation, expect_violation, expect_violation_on_thread, is_inversion, report_of, PanicLocation,
+};
 use lockorder::sync::{Condvar, Mutex, RwLock};
 use lockorder::thread;
 
@@ -180,15 +182,19 @@ fn waiting_on_a_condvar_under_a_lock_the_notifier_takes_first() {
         .join()
         .unwrap();
     }
-    let report = expect_violation(|| {
+    let hook = PanicLocation::install("condvar-waiter");
+    let mut closing = 0;
+    let report = expect_violation_on_thread("condvar-waiter", || {
         let _outer = outer.lock().unwrap();
-        let ready = pair.1.wait_while(pair.0.lock().unwrap(), |ready| !*ready).unwrap();
-        *ready
+        let ((), ready) = (closing = line!(), pair.1.wait_while(pair.0.lock().unwrap(), |ready| !*ready));
+        *ready.unwrap()
     });
     assert!(is_inversion(&report), "{report}");
     let cycle = common::cycle_of(&report);
     assert!(cycle.iter().any(|lock| lock.starts_with("a notification of the condvar made at")), "{report}");
     assert!(cycle.iter().any(|lock| lock == "outer"), "{report}");
+    // The panic points at the wait.
+    assert_eq!(hook.seen(), Some((file!().to_owned(), closing)));
 }
 
 /// Controls: joins with nothing held, a lock held while joining a thread
@@ -325,13 +331,17 @@ fn parking_lot_condvar_waits_for_its_notification() {
         let mut ready = pair.0.lock();
         pair.1.wait_while(&mut ready, |ready| !*ready);
     });
-    let report = expect_violation(|| {
+    let hook = PanicLocation::install("pl-condvar-waiter");
+    let mut closing = 0;
+    let report = expect_violation_on_thread("pl-condvar-waiter", || {
         let _outer = outer.lock();
         let mut ready = pair.0.lock();
-        pair.1.wait_while(&mut ready, |ready| !*ready);
+        let ((), _) = (closing = line!(), pair.1.wait_while(&mut ready, |ready| !*ready));
     });
     assert!(is_inversion(&report), "{report}");
     let cycle = common::cycle_of(&report);
     assert!(cycle.iter().any(|lock| lock.starts_with("a notification of the condvar made at")), "{report}");
     assert!(cycle.iter().any(|lock| lock == "pl-outer"), "{report}");
+    // The panic points at the wait.
+    assert_eq!(hook.seen(), Some((file!().to_owned(), closing)));
 }

@@ -8,13 +8,11 @@
 
 mod common;
 
-use std::panic::PanicHookInfo;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, PoisonError};
 
 use common::{
     assert_cycle, collect_violations, cycle_of, expect_violation, expect_violation_on_thread, global_state, held_of,
-    is_inversion, is_reacquire, lock_names, on_thread, take_violations,
+    is_inversion, is_reacquire, lock_names, on_thread, take_violations, PanicLocation,
 };
 use lockorder::sync::{Mutex, OnceLock, RwLock};
 use lockorder::{Edge, ViolationKind};
@@ -178,48 +176,6 @@ fn the_violation_given_to_the_handler_has_the_same_structure() {
     assert_eq!(held[0].lock().to_string(), "audit");
     assert_eq!(held[0].access(), "lock");
     assert_eq!((held[0].acquired_at().file(), held[0].acquired_at().line()), (FILE, line(&AUDIT_AUDIT)));
-}
-
-/// Where the hook saw the panic of the thread it watches.
-type Seen = Arc<std::sync::Mutex<Option<(String, u32)>>>;
-type Hook = Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync>;
-
-/// Installs a panic hook that records the location of the panics of the
-/// thread named `thread` and hands every other panic to the hook it
-/// replaces; dropping it puts that hook back.
-struct PanicLocation {
-    seen: Seen,
-    previous: Hook,
-}
-
-impl PanicLocation {
-    fn install(thread: &'static str) -> PanicLocation {
-        let previous: Hook = Arc::from(std::panic::take_hook());
-        let seen: Seen = Arc::default();
-        let (sink, forward) = (Arc::clone(&seen), Arc::clone(&previous));
-        std::panic::set_hook(Box::new(move |info| match (std::thread::current().name(), info.location()) {
-            (Some(name), Some(at)) if name == thread => {
-                *sink.lock().unwrap_or_else(PoisonError::into_inner) = Some((at.file().to_owned(), at.line()));
-            }
-            _ => forward(info),
-        }));
-        PanicLocation { seen, previous }
-    }
-
-    fn seen(&self) -> Option<(String, u32)> {
-        self.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-}
-
-impl Drop for PanicLocation {
-    fn drop(&mut self) {
-        // The hook cannot be changed by a panicking thread; a failed test
-        // leaves the forwarding hook in place.
-        if !std::thread::panicking() {
-            let previous = Arc::clone(&self.previous);
-            std::panic::set_hook(Box::new(move |info| previous(info)));
-        }
-    }
 }
 
 #[test]

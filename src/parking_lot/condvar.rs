@@ -96,7 +96,7 @@ impl Condvar {
     /// See [`Condvar`].
     #[track_caller]
     pub fn wait<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>) {
-        let _waiting = mutex_guard.inner.token_mut().relock_after(|site| self.notification.wait_at(site));
+        let _waiting = self.notification.wait_relocking(mutex_guard.inner.token_mut());
         self.inner.wait(&mut mutex_guard.inner);
     }
 
@@ -159,7 +159,7 @@ impl Condvar {
         T: ?Sized,
         F: FnMut(&mut T) -> bool,
     {
-        let _waiting = mutex_guard.inner.token_mut().relock_after(|site| self.notification.wait_at(site));
+        let _waiting = self.notification.wait_relocking(mutex_guard.inner.token_mut());
         self.inner.wait_while(&mut mutex_guard.inner, condition);
     }
 

@@ -70,7 +70,7 @@ fn park<'a, T: ?Sized, R>(
     // The wait for a notification is checked with the mutex out of the held
     // set: it is the wait's own, released while it lasts.
     let _waiting = match notification {
-        Some(notification) => Some(held.token_mut().relock_after(|site| notification.wait_at(site))),
+        Some(notification) => Some(notification.wait_relocking(held.token_mut())),
         None => {
             held.token_mut().relock();
             None

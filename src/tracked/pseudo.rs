@@ -77,6 +77,18 @@ impl PseudoLock {
         self.tracker.acquire(Access::Wait)
     }
 
+    /// A condition variable's wait for this notification, checked at the
+    /// caller (a report points there): `mutex`, the condition variable's
+    /// own, leaves the held set for the wait, as it is not held during it,
+    /// and is then checked as taken again.
+    #[track_caller]
+    pub(crate) fn wait_relocking(&self, mutex: &mut HeldToken<'_>) -> HeldToken<'_> {
+        mutex.suspend();
+        let waiting = self.wait();
+        mutex.resume();
+        waiting
+    }
+
     /// [`wait`](Self::wait) at `site`: for a wait in a closure (the end of
     /// a thread scope).
     #[inline]

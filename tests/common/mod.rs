@@ -663,3 +663,45 @@ pub fn yield_to_other_workers() -> impl std::future::Future<Output = ()> {
         }
     })
 }
+
+/// Where the hook saw the panic of the thread it watches.
+pub type Seen = Arc<std::sync::Mutex<Option<(String, u32)>>>;
+pub type Hook = Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync>;
+
+/// Installs a panic hook that records the location of the panics of the
+/// thread named `thread` and hands every other panic to the hook it
+/// replaces; dropping it puts that hook back.
+pub struct PanicLocation {
+    seen: Seen,
+    previous: Hook,
+}
+
+impl PanicLocation {
+    pub fn install(thread: &'static str) -> PanicLocation {
+        let previous: Hook = Arc::from(std::panic::take_hook());
+        let seen: Seen = Arc::default();
+        let (sink, forward) = (Arc::clone(&seen), Arc::clone(&previous));
+        std::panic::set_hook(Box::new(move |info| match (std::thread::current().name(), info.location()) {
+            (Some(name), Some(at)) if name == thread => {
+                *sink.lock().unwrap_or_else(PoisonError::into_inner) = Some((at.file().to_owned(), at.line()));
+            }
+            _ => forward(info),
+        }));
+        PanicLocation { seen, previous }
+    }
+
+    pub fn seen(&self) -> Option<(String, u32)> {
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+impl Drop for PanicLocation {
+    fn drop(&mut self) {
+        // The hook cannot be changed by a panicking thread; a failed test
+        // leaves the forwarding hook in place.
+        if !std::thread::panicking() {
+            let previous = Arc::clone(&self.previous);
+            std::panic::set_hook(Box::new(move |info| previous(info)));
+        }
+    }
+}
