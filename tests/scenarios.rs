@@ -206,13 +206,14 @@ fn run_all(mode: Mode) {
     }
 }
 
-/// Whether the engine judges the scenario: all but a task that waits for a
-/// tokio lock it holds through an async guard (`AA` in a task), which
-/// another future of the task might hold (see the `tokio` module docs);
-/// run, it would hang.
+/// Whether the engine judges the scenario: all but a future that waits for
+/// a tokio lock its task or thread holds through an async guard (`AA` of a
+/// tokio lock, whose acquisitions are awaited), which another future polled
+/// beside it might hold (see the `tokio` module docs); run, it would hang.
+/// (A `blocking_*` call of such a lock is judged: `tests/tokio.rs`.)
 fn judged(s: &Scenario, flavor: Flavor, mode: Mode) -> bool {
     #[cfg(feature = "tokio")]
-    if mode == Mode::TaskPerPair && s.cycle.len() == 1 {
+    if s.cycle.len() == 1 {
         let kind = flavor.kind(s.cycle[0]);
         return !matches!(kind, Kind::TokioMutex | Kind::TokioRead | Kind::TokioWrite);
     }

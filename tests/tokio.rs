@@ -11,6 +11,7 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -95,6 +96,110 @@ fn a_thread_blocking_on_a_tokio_lock_it_holds_is_reported() {
     assert!(report.contains("m"), "{report}");
     // The panicking thread released the mutex.
     assert!(m.try_lock().is_ok());
+}
+
+/// Futures polled side by side by something other than a tokio runtime
+/// (`futures::executor`, a hand-made poll, as tokio's own tests do) may
+/// share a tokio lock on one thread: one holds it across its suspension,
+/// the other waits until it lets go. That is the async lock's everyday
+/// use, not a self-deadlock, and it is not reported.
+#[test]
+fn futures_polled_by_hand_outside_a_runtime_may_share_a_tokio_lock() {
+    let mut cx = Context::from_waker(Waker::noop());
+    let m = Mutex::new_named("shared-by-futures", 1);
+    let (mut first, mut second) = (Box::pin(m.lock()), Box::pin(m.lock()));
+    let Poll::Ready(mut guard) = first.as_mut().poll(&mut cx) else { panic!("the mutex is free") };
+    assert!(second.as_mut().poll(&mut cx).is_pending());
+    *guard += 1;
+    drop(guard);
+    let Poll::Ready(guard) = second.as_mut().poll(&mut cx) else { panic!("the first future let go") };
+    assert_eq!(*guard, 2);
+    drop(guard);
+
+    let rw = RwLock::new_named("shared-by-futures-rw", 1);
+    let (mut reader, mut writer) = (Box::pin(rw.read()), Box::pin(rw.write()));
+    let Poll::Ready(read) = reader.as_mut().poll(&mut cx) else { panic!("the lock is free") };
+    assert!(writer.as_mut().poll(&mut cx).is_pending());
+    drop(read);
+    assert!(writer.as_mut().poll(&mut cx).is_ready());
+}
+
+/// What a thread holds through a future's guard, it cannot wait for in a
+/// `blocking_*` call: nothing else runs on the thread to let go.
+#[test]
+fn a_thread_blocking_on_a_tokio_lock_a_future_of_it_holds_is_reported() {
+    let mut cx = Context::from_waker(Waker::noop());
+    let rw = RwLock::new_named("read-then-blocking-write", ());
+    let mut reader = Box::pin(rw.read());
+    let Poll::Ready(_read) = reader.as_mut().poll(&mut cx) else { panic!("the lock is free") };
+    let report = report_of(catch_unwind(AssertUnwindSafe(|| drop(rw.blocking_write()))).unwrap_err());
+    assert!(is_reacquire(&report), "{report}");
+    assert!(report.contains("read-then-blocking-write"), "{report}");
+}
+
+/// Whether, of two acquisitions of a held `$mutex` that queue for it, one
+/// asked when the task's cooperative budget was used up and then one with
+/// budget to spend, the first gets the mutex first.
+macro_rules! first_out_of_budget_served_first {
+    ($mutex:expr) => {{
+        let rt = Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let m = $mutex;
+            let held = m.lock().await;
+            let (mut first, mut second) = (Box::pin(m.lock()), Box::pin(m.lock()));
+            let mut asked = false;
+            std::future::poll_fn(|cx| {
+                if asked {
+                    return Poll::Ready(());
+                }
+                asked = true;
+                // Use the budget up.
+                #[allow(deprecated)]
+                while std::pin::pin!(::tokio::task::consume_budget()).poll(cx).is_ready() {}
+                assert!(first.as_mut().poll(cx).is_pending());
+                assert!(std::pin::pin!(::tokio::task::unconstrained(second.as_mut())).poll(cx).is_pending());
+                // Yield, for a new budget (woken here: a task out of
+                // budget is not always woken again by tokio 1.53).
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            })
+            .await;
+            drop(held);
+            let second_waits = std::future::poll_fn(|cx| Poll::Ready(second.as_mut().poll(cx).is_pending())).await;
+            drop(first.await);
+            if second_waits {
+                drop(second.await);
+            }
+            second_waits
+        })
+    }};
+}
+
+/// An acquisition made when the task's cooperative budget is used up joins
+/// the queue of a taken lock as tokio's does: in its turn (tokio 1.54 and
+/// later), so the lock goes to it before an acquisition that asked after.
+#[test]
+fn an_acquisition_out_of_budget_joins_the_queue_as_tokios_does() {
+    let tokio_serves_it_first = first_out_of_budget_served_first!(::tokio::sync::Mutex::new(()));
+    let served_first = first_out_of_budget_served_first!(Mutex::new_named("queue", ()));
+    assert_eq!(served_first, tokio_serves_it_first);
+}
+
+/// The owned guards are not `must_use`, as tokio's are not: code that
+/// takes one in a statement of its own (to wait until the lock is free)
+/// builds under `deny(unused_must_use)` as it does with tokio's.
+#[deny(unused_must_use)]
+#[test]
+fn owned_guards_are_not_must_use_as_tokios_are_not() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let (m, rw) = (Arc::new(Mutex::new(0)), Arc::new(RwLock::new(0)));
+        m.clone().lock_owned().await;
+        rw.clone().read_owned().await;
+        rw.clone().write_owned().await;
+        ::lockorder::tokio::OwnedRwLockWriteGuard::map(rw.clone().write_owned().await, |v| v);
+        ::lockorder::tokio::RwLockWriteGuard::map(rw.write().await, |v| v);
+    });
 }
 
 /// A task holds a guard while it moves to another worker thread: its held

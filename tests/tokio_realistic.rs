@@ -1055,7 +1055,8 @@ fn a_local_task_suspended_with_a_std_guard_is_reported_when_another_takes_a_lock
 /// first holding it across an `.await`: the second waits until the first
 /// lets go, as the async mutex is for. It was reported as a re-acquisition
 /// by "the thread" (a `block_on` root) or the task; an async re-acquisition
-/// inside a runtime is no longer judged.
+/// is no longer judged, inside a runtime or out of one (only a `blocking_*`
+/// call is).
 #[test]
 fn fixed_false_report_join_of_two_futures_sharing_a_tokio_mutex() {
     silent(|| async {

@@ -80,6 +80,8 @@ pub(crate) use self::moved::{Hold, WAITING};
 pub(crate) use self::registry::graph_size;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::registry::picture;
+#[cfg(all(lockorder_tracking, feature = "tokio"))]
+pub(crate) use self::running::BlockingWait;
 #[cfg(lockorder_tracking)]
 pub(crate) use self::state::LockState;
 #[cfg(all(lockorder_tracking, feature = "tokio"))]

@@ -73,3 +73,43 @@ pub(super) fn running_task() -> Option<TaskName> {
     #[cfg(not(feature = "tokio"))]
     None
 }
+
+#[cfg(feature = "tokio")]
+thread_local! {
+    /// Set while a tokio lock's `blocking_*` method checks its acquisition:
+    /// the thread itself is about to block, not one future among others.
+    static BLOCKING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the thread as blocking in a tokio lock's `blocking_*` method
+/// until dropped: a lock the thread holds through an async guard is then
+/// a self-deadlock, where a future's `.await` may be waiting for a sibling
+/// future that holds it (see [`Access::may_wait_for_a_sibling`]).
+///
+/// [`Access::may_wait_for_a_sibling`]: super::Access::may_wait_for_a_sibling
+#[cfg(feature = "tokio")]
+#[must_use]
+pub(crate) struct BlockingWait {
+    previous: bool,
+}
+
+#[cfg(feature = "tokio")]
+impl BlockingWait {
+    pub(crate) fn enter() -> BlockingWait {
+        BlockingWait { previous: BLOCKING.try_with(|b| b.replace(true)).unwrap_or(false) }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Drop for BlockingWait {
+    fn drop(&mut self) {
+        let _ = BLOCKING.try_with(|b| b.set(self.previous));
+    }
+}
+
+/// Whether this thread is in a tokio lock's `blocking_*` method (slow
+/// path only).
+#[cfg(feature = "tokio")]
+pub(super) fn blocking_wait() -> bool {
+    BLOCKING.try_with(Cell::get).unwrap_or(false)
+}

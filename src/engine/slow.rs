@@ -239,12 +239,14 @@ fn edge_evidence(t: &ThreadState, i: usize, attempt: &Attempt) -> Evidence {
 }
 
 /// Whether an async re-acquisition may be waiting for another future of
-/// the same task (see [`Access::may_wait_for_a_sibling`]): only inside a
-/// runtime, where futures are polled side by side. On a plain thread,
-/// `blocking_lock` of a tokio lock the thread holds is a self-deadlock.
+/// the same task (see [`Access::may_wait_for_a_sibling`]): any `.await`,
+/// whatever polls it (a tokio runtime, `futures::executor`, a test's
+/// hand-made poll), since two futures polled side by side may share the
+/// lock. A `blocking_*` call of a tokio lock the thread holds is a
+/// self-deadlock: the thread itself waits, and nothing else runs on it.
 fn sibling_may_hold(access: Access, held: Access) -> bool {
     #[cfg(feature = "tokio")]
-    return access.may_wait_for_a_sibling(held) && tokio::runtime::Handle::try_current().is_ok();
+    return access.may_wait_for_a_sibling(held) && !super::running::blocking_wait();
     #[cfg(not(feature = "tokio"))]
     {
         let _ = (access, held);

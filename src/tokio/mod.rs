@@ -28,9 +28,12 @@
 //! initializer the task runs). The held set knows the task, not the
 //! future, and another future of the task (`join!`, `select!`,
 //! `FuturesUnordered`) may be the holder, which goes on and lets go: the
-//! everyday use of an async mutex. The watchdog reports such a wait if it
-//! lasts (see [`watchdog`](crate::watchdog)). (On a plain thread, `blocking_lock` of a
-//! tokio lock the thread holds is reported as a re-acquisition.) Owned
+//! everyday use of an async mutex. The same holds outside a runtime, for
+//! the thread's locks, where an executor (`futures::executor::block_on`)
+//! or a test polls futures side by side. The watchdog reports such a wait
+//! if it lasts (see [`watchdog`](crate::watchdog)). A `blocking_lock` (or
+//! `blocking_read`, `blocking_write`) of a tokio lock the thread holds is
+//! reported as a re-acquisition: nothing else runs on the thread. Owned
 //! acquisitions (`lock_owned`, ..) are checked when first polled, by the
 //! task that polls them, as their futures are often spawned.
 //!

@@ -214,8 +214,7 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
-        let mut checked = self.tracker.check_task(Access::AsyncLock);
-        checked.poll();
+        let checked = self.tracker.check_blocking(Access::AsyncLock);
         let inner = self.inner.blocking_lock();
         let token = checked.acquired();
         MutexGuard { inner: TrackedGuard::new(inner, token), lock: LockRef::new(self) }

@@ -15,7 +15,7 @@ use super::{MappedMutexGuard, Mutex, MutexGuard};
 ///
 /// Dropping it ends its tracking first, then unlocks: nothing of the lock
 /// is touched after the unlock (see [How it works](crate#how-it-works)).
-#[must_use = "if unused the Mutex will immediately unlock"]
+// No `must_use`: as tokio's.
 #[clippy::has_significant_drop]
 pub struct OwnedMutexGuard<T: ?Sized + 'static> {
     // Declared first: dropped before the `Arc` it borrows from.

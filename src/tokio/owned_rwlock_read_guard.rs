@@ -11,7 +11,7 @@ use super::{RwLock, RwLockReadGuard};
 ///
 /// Dropping it ends its tracking first, then unlocks: nothing of the lock
 /// is touched after the unlock (see [How it works](crate#how-it-works)).
-#[must_use = "if unused the RwLock will immediately unlock"]
+// No `must_use`: as tokio's.
 #[clippy::has_significant_drop]
 pub struct OwnedRwLockReadGuard<T: ?Sized + 'static, U: ?Sized + 'static = T> {
     // Declared first: dropped before the `Arc` it borrows from.

@@ -230,8 +230,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
-        let mut checked = self.tracker.check_task(Access::AsyncRead);
-        checked.poll();
+        let checked = self.tracker.check_blocking(Access::AsyncRead);
         let inner = self.inner.blocking_read();
         let token = checked.acquired();
         RwLockReadGuard { inner: TrackedGuard::new(inner, token) }
@@ -342,8 +341,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
-        let mut checked = self.tracker.check_task(Access::AsyncWrite);
-        checked.poll();
+        let checked = self.tracker.check_blocking(Access::AsyncWrite);
         let inner = self.inner.blocking_write();
         let token = checked.acquired();
         RwLockWriteGuard { inner: TrackedGuard::new(inner, token) }

@@ -21,7 +21,7 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
 ///
 /// Dropping it ends its tracking first, then unlocks: nothing of the lock
 /// is touched after the unlock (see [How it works](crate#how-it-works)).
-#[must_use = "if unused the RwLock will immediately unlock"]
+// No `must_use`: as tokio's.
 #[clippy::has_significant_drop]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     pub(super) inner: TrackedGuard<tokio::sync::RwLockMappedWriteGuard<'a, T>, TaskToken<'a>>,

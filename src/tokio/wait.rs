@@ -14,21 +14,25 @@ use std::future::Future;
 /// wait, next to a wait that suspends the task.
 ///
 /// The same as tokio's, in order and fairness:
-/// - the task's cooperative budget is spent first, as tokio's acquisitions
-///   spend it: a task that has used it up yields here, lock free or not;
 /// - a try fails while other tasks wait in the lock's queue (tokio hands a
 ///   released lock to the first of them, never to a newcomer), so this
-///   joins the queue behind them as `lock().await` does.
+///   joins the queue behind them as `lock().await` does, and a task whose
+///   cooperative budget is used up joins it too, in its turn;
+/// - a lock taken at once spends the task's budget, as tokio's
+///   acquisitions spend it: a task that has used it up yields here, with
+///   the lock (as tokio's future keeps it), before it goes on.
 pub(super) async fn acquire<G, W>(try_now: impl FnOnce() -> Option<G>, wait: impl FnOnce() -> W) -> G
 where
     W: Future<Output = G>,
 {
-    // `tokio::task::coop::consume_budget` from tokio 1.44; this path is
-    // the one that works from 1.39.
-    #[allow(deprecated)]
-    tokio::task::consume_budget().await;
     match try_now() {
-        Some(guard) => guard,
+        Some(guard) => {
+            // `tokio::task::coop::consume_budget` from tokio 1.44; this
+            // path is the one that works from 1.39.
+            #[allow(deprecated)]
+            tokio::task::consume_budget().await;
+            guard
+        }
         None => Box::pin(wait()).await,
     }
 }

@@ -138,6 +138,20 @@ impl LockTracker {
         Checked { tracker: self, access, subclass }
     }
 
+    /// Checks an acquisition by a `blocking_*` method, which blocks the
+    /// thread: [`check_task`](Self::check_task) and the first poll at once.
+    /// A lock the thread holds through an async guard is then judged a
+    /// self-deadlock, where an `.await` may be waiting for another future
+    /// that holds it (see `engine::BlockingWait`).
+    #[track_caller]
+    pub(crate) fn check_blocking(&self, access: Access) -> Checked<'_> {
+        #[cfg(lockorder_tracking)]
+        let _blocking = engine::BlockingWait::enter();
+        let mut checked = self.check_task(access);
+        checked.poll();
+        checked
+    }
+
     /// An owned async acquisition (`lock_owned()`), asked for at `site`:
     /// not checked at the call (see [`Checked`]).
     #[cfg_attr(not(lockorder_tracking), allow(unused_variables))]
