@@ -327,7 +327,7 @@ impl<'a> HeldToken<'a> {
 
     /// Changes how the lock is held without waiting (a downgrade): no order
     /// is recorded, and the held entry's site becomes the caller's.
-    #[cfg_attr(not(feature = "lock_api"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "lock_api", lockorder_downgrade)), allow(dead_code))]
     #[track_caller]
     pub(crate) fn retag(&mut self, access: Access) {
         #[cfg(lockorder_tracking)]

@@ -171,3 +171,29 @@ fn dropping_a_middle_lock_keeps_direct_orders() {
         assert_cycle(&report, &["a", "c"]);
     }
 }
+
+/// `RwLockWriteGuard::downgrade` keeps the lock held by the thread, for
+/// reading: a write asked for under it is a re-acquisition of a lock held
+/// for reading, a lock taken under it is ordered after it, and once the
+/// read guard is dropped the thread holds nothing.
+#[cfg(lockorder_downgrade)]
+#[test]
+fn a_downgraded_write_lock_stays_held_for_reading() {
+    use lockorder::sync::{Mutex, RwLock, RwLockWriteGuard};
+
+    let (table, row) = (RwLock::new_named("table", 1), Mutex::new_named("row", ()));
+    let read = RwLockWriteGuard::downgrade(table.write().unwrap());
+    assert_eq!(*read, 1);
+    drop(row.lock().unwrap());
+    let report = expect_violation(|| drop(table.write()));
+    assert!(common::is_reacquire(&report), "{report}");
+    assert!(report.contains("table (read, acquired at"), "{report}");
+    drop(read);
+    // The order `table -> row` was recorded under the read hold.
+    let report = expect_violation(|| {
+        let _row = row.lock().unwrap();
+        drop(table.read());
+    });
+    assert_cycle(&report, &["table", "row"]);
+    expect_no_violation(|| drop(table.write()));
+}

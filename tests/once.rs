@@ -50,6 +50,37 @@ fn once_called_from_its_own_closure_is_a_reacquisition() {
     assert!(!once.is_completed());
 }
 
+/// `Once::wait` is a wait for the initialization: from inside the
+/// initializer it can never return (reported, where std hangs), and under
+/// a lock the initializer takes it closes a cycle, reported even when the
+/// `Once` is already done. `wait_force` alike; a plain wait is silent.
+#[test]
+fn waiting_for_a_once_is_ordered_like_running_it() {
+    for force in [false, true] {
+        let wait = |once: &Once| if force { once.wait_force() } else { once.wait() };
+        let once = Once::new();
+        let report = expect_violation(|| once.call_once(|| wait(&once)));
+        assert!(is_reacquire(&report), "{report}");
+        assert!(!once.is_completed());
+
+        let (once, config) = (Once::new(), Mutex::new_named("config", ()));
+        once.call_once(|| drop(config.lock().unwrap()));
+        let report = expect_violation(|| {
+            let _config = config.lock().unwrap();
+            wait(&once);
+        });
+        assert!(is_inversion(&report), "{report}");
+        assert!(report.contains("config"), "{report}");
+
+        let done = Once::new();
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| expect_no_violation(|| wait(&done)));
+            done.call_once(|| ());
+            waiter.join().unwrap();
+        });
+    }
+}
+
 /// The cell types, behind one interface: `access(init)` is the tracked
 /// access; `init` runs only if the cell is not initialized yet.
 trait Cell: Sync {

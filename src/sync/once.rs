@@ -135,6 +135,65 @@ impl Once {
         });
     }
 
+    /// Blocks until a call has completed, as std's: a wait for the
+    /// initialization, ordered like an acquisition of the `Once` (waiting
+    /// while holding a lock its initializer takes, or from inside the
+    /// initializer, is reported before it blocks).
+    ///
+    /// # Panics
+    ///
+    /// As std, if the `Once` is poisoned. Under the default policy, with
+    /// the report, if the wait would close a cycle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::sync::Once;
+    /// use std::sync::Arc;
+    ///
+    /// let once = Arc::new(Once::new());
+    /// let waiter = std::thread::spawn({
+    ///     let once = Arc::clone(&once);
+    ///     move || once.wait()
+    /// });
+    /// once.call_once(|| ());
+    /// waiter.join().unwrap();
+    /// ```
+    #[track_caller]
+    pub fn wait(&self) {
+        if self.inner.is_completed() {
+            self.tracker.touch(Access::Once);
+            return;
+        }
+        let _waiting = self.tracker.acquire(Access::Once);
+        self.inner.wait();
+    }
+
+    /// [`Once::wait`] that does not panic on a poisoned `Once` (a call
+    /// panicked): it waits on, for a call that completes, as std's.
+    ///
+    /// # Panics
+    ///
+    /// As [`Once::wait`], except for poisoning.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let once = lockorder::sync::Once::new();
+    /// let _ = std::panic::catch_unwind(|| once.call_once(|| panic!()));
+    /// once.call_once_force(|state| assert!(state.is_poisoned()));
+    /// once.wait_force();
+    /// ```
+    #[track_caller]
+    pub fn wait_force(&self) {
+        if self.inner.is_completed() {
+            self.tracker.touch(Access::Once);
+            return;
+        }
+        let _waiting = self.tracker.acquire(Access::Once);
+        self.inner.wait_force();
+    }
+
     /// Whether a call has completed.
     ///
     /// # Examples

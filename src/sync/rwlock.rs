@@ -206,6 +206,33 @@ impl<T: ?Sized> RwLock<T> {
     }
 }
 
+#[cfg(lockorder_downgrade)]
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// Turns the write lock into a read lock without letting go of it, as
+    /// std's (Rust 1.92 and later): no writer gets in between. The lock
+    /// stays held by this thread, for reading now; no order is recorded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockorder::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(1);
+    /// let mut write = lock.write().unwrap();
+    /// *write = 2;
+    /// let read = RwLockWriteGuard::downgrade(write);
+    /// assert_eq!(*read, 2);
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    #[track_caller]
+    pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
+        // std's downgrade runs no code of the caller's: it cannot unwind.
+        let mut inner = s.inner.map(|write, _| std::sync::RwLockWriteGuard::downgrade(write));
+        inner.token_mut().retag(Access::Read);
+        RwLockReadGuard { inner }
+    }
+}
+
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
 
