@@ -161,12 +161,7 @@ impl Once {
     /// ```
     #[track_caller]
     pub fn wait(&self) {
-        if self.inner.is_completed() {
-            self.tracker.touch(Access::Once);
-            return;
-        }
-        let _waiting = self.tracker.acquire(Access::Once);
-        self.inner.wait();
+        self.wait_until_done(std::sync::Once::wait);
     }
 
     /// [`Once::wait`] that does not panic on a poisoned `Once` (a call
@@ -186,12 +181,20 @@ impl Once {
     /// ```
     #[track_caller]
     pub fn wait_force(&self) {
+        self.wait_until_done(std::sync::Once::wait_force);
+    }
+
+    /// A wait for a call to complete, `wait` (std's `wait` or `wait_force`)
+    /// of the wrapped `Once`, ordered like running it: checked against the
+    /// locks held, and held while it blocks (the watchdog sees it).
+    #[track_caller]
+    fn wait_until_done(&self, wait: fn(&std::sync::Once)) {
         if self.inner.is_completed() {
             self.tracker.touch(Access::Once);
             return;
         }
         let _waiting = self.tracker.acquire(Access::Once);
-        self.inner.wait_force();
+        wait(&self.inner);
     }
 
     /// Whether a call has completed.
