@@ -10,6 +10,21 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
+/// How long `iters` runs of `$body` take inside a task spawned on `$rt`
+/// (timed in the task, so that lockorder finds it by its id).
+macro_rules! timed_in_task {
+    ($rt:expr, $iters:expr, $body:expr) => {
+        $rt.block_on($rt.spawn(async move {
+            let start = Instant::now();
+            for _ in 0..$iters {
+                $body;
+            }
+            start.elapsed()
+        }))
+        .unwrap()
+    };
+}
+
 macro_rules! async_rows {
     ($group:expr, $rt:expr, $name:literal, $mutex:ty) => {{
         use std::sync::Arc;
@@ -32,29 +47,14 @@ macro_rules! async_rows {
         $group.bench_function(BenchmarkId::new("single", $name), |b| {
             b.iter_custom(|iters| {
                 let m = m.clone();
-                // Timed inside a spawned task, so that lockorder finds it.
-                $rt.block_on($rt.spawn(async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        take(black_box(&m)).await;
-                    }
-                    start.elapsed()
-                }))
-                .unwrap()
+                timed_in_task!($rt, iters, take(black_box(&m)).await)
             })
         });
         let pair = Arc::new([<$mutex>::new(0), <$mutex>::new(0)]);
         $group.bench_function(BenchmarkId::new("nested pair", $name), |b| {
             b.iter_custom(|iters| {
                 let pair = pair.clone();
-                $rt.block_on($rt.spawn(async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        take_pair(black_box(&pair[0]), black_box(&pair[1])).await;
-                    }
-                    start.elapsed()
-                }))
-                .unwrap()
+                timed_in_task!($rt, iters, take_pair(black_box(&pair[0]), black_box(&pair[1])).await)
             })
         });
     }};
@@ -111,14 +111,7 @@ macro_rules! once_rows {
         $group.bench_function(BenchmarkId::new("set", $name), |b| {
             b.iter_custom(|iters| {
                 let cell = cell.clone();
-                $rt.block_on($rt.spawn(async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        black_box(get(black_box(&cell)).await);
-                    }
-                    start.elapsed()
-                }))
-                .unwrap()
+                timed_in_task!($rt, iters, black_box(get(black_box(&cell)).await))
             })
         });
     }};
